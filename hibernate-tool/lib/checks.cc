@@ -1,0 +1,1038 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "checks.hh"
+
+#include <algorithm>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.hh"
+#include "devices.hh"
+#include "estimate.hh"
+#include "fiemap.hh"
+#include "host.hh"
+#include "mounts.hh"
+#include "resume.hh"
+
+namespace ht {
+
+const char *const CHECK_IDS[] = {"kernel-support", "lockdown",  "noresume", "swap-present", "resume-device",
+                                 "resume-offset",  "swap-size", "image",    "initramfs",    "bootloader",
+                                 nullptr};
+
+const char *check_status_name(CheckStatus s)
+{
+        switch (s) {
+        case CheckStatus::Pass: return "pass";
+        case CheckStatus::Warn: return "warn";
+        case CheckStatus::Fail: return "fail";
+        case CheckStatus::Skip: return "skip";
+        }
+        return "skip";
+}
+
+bool Report::ready() const
+{
+        return std::none_of(checks.begin(), checks.end(), [](auto &c) { return c.status == CheckStatus::Fail; });
+}
+
+const CheckResult *Report::find(const std::string &id) const
+{
+        for (auto &c : checks)
+                if (c.id == id)
+                        return &c;
+        return nullptr;
+}
+
+namespace {
+
+constexpr const char *EFI_SECUREBOOT = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
+
+std::string join(const std::vector<std::string> &v, const char *sep = " ")
+{
+        std::string s;
+        for (auto &x : v) {
+                if (!s.empty())
+                        s += sep;
+                s += x;
+        }
+        return s;
+}
+
+// Everything gathered once and shared by the checks.
+struct Ctx {
+        const Host &host;
+        const Config &cfg;
+        Report &rep;
+        size_t page_size = 4096;
+
+        Result<std::string> cmdline_text = Error{ENODATA, ""};
+        Cmdline cmdline;
+        Result<std::string> swaps_text = Error{ENODATA, ""};
+        SwapsParse swaps;
+        std::optional<std::vector<MountEntry>> mounts;
+
+        // Resume target resolution (resume-device)
+        std::optional<ResumeTarget> target;
+        std::optional<std::string> target_error;
+        std::optional<ResolvedDevice> device;      // resolved resume device
+        std::optional<std::string> device_error;
+        std::optional<size_t> resume_swap;         // index into swaps.entries
+        std::optional<SwapFileMapping> file_map;   // when the resume swap is a file
+        std::optional<std::string> file_map_error;
+
+        Ctx(const Host &h, const Config &c, Report &r) : host(h), cfg(c), rep(r) {}
+
+        void add(std::string id, CheckStatus st, std::string summary, std::string detail = {},
+                 std::string remedy = {})
+        {
+                rep.checks.push_back(CheckResult{std::move(id), st, std::move(summary), std::move(detail),
+                                                 std::move(remedy)});
+        }
+
+        std::vector<std::string> candidate_paths() const
+        {
+                std::vector<std::string> c;
+                for (auto &e : swaps.entries)
+                        if (e.kind != SwapKind::File)
+                                c.push_back(e.path);
+                // Image files in fixture roots (a real /dev holds only nodes the links cover).
+                if (!host.is_real_root()) {
+                        if (auto names = host.list_dir("/dev")) {
+                                for (auto &n : *names) {
+                                        std::string p = "/dev/" + n;
+                                        auto st = host.stat(p);
+                                        if (st && (S_ISREG(st->st_mode) || S_ISBLK(st->st_mode)) &&
+                                            std::find(c.begin(), c.end(), p) == c.end())
+                                                c.push_back(p);
+                                        if (c.size() > 256)
+                                                break;
+                                }
+                        }
+                }
+                return c;
+        }
+
+        bool eligible(const SwapEntry &e) const { return e.kind != SwapKind::Zram && !e.deleted; }
+
+        // Block device (canonical path, devnum) a swap file lives on, through the mount table.
+        std::optional<ResolvedDevice> file_device(const SwapEntry &e)
+        {
+                if (!mounts) {
+                        auto m = read_mountinfo(host);
+                        mounts = m ? *m : std::vector<MountEntry>{};
+                }
+                auto m = mount_containing(*mounts, e.path);
+                if (!m || m->source.empty() || m->source[0] != '/')
+                        return std::nullopt;
+                ResolvedDevice d;
+                auto canon = host.canonicalize(m->source);
+                d.path = canon ? *canon : m->source;
+                if (auto dn = device_number(host, d.path))
+                        d.devnum = *dn;
+                else if (m->fstype != "btrfs")  // btrfs reports anonymous st_dev numbers
+                        d.devnum = m->devnum;
+                return d;
+        }
+
+        bool same_device(const ResolvedDevice &a, const ResolvedDevice &b) const
+        {
+                if (a.devnum && b.devnum)
+                        return *a.devnum == *b.devnum;
+                return a.path == b.path;
+        }
+};
+
+// ---- kernel-support -------------------------------------------------------------------
+
+void check_kernel_support(Ctx &c)
+{
+        auto rel = c.host.read_line("/proc/sys/kernel/osrelease");
+        if (rel)
+                c.rep.kernel_release = *rel;
+        auto disk = c.host.read_line("/sys/power/disk");
+        if (disk) {
+                auto cl = parse_choice_list(*disk);
+                c.rep.kernel_modes = cl.items;
+        }
+        auto state = c.host.read_line("/sys/power/state");
+        if (!state) {
+                c.add("kernel-support", CheckStatus::Skip, "Cannot tell whether the kernel supports hibernation",
+                      state.error().message);
+                return;
+        }
+        auto states = parse_choice_list(*state).items;
+        bool has_disk = std::find(states.begin(), states.end(), "disk") != states.end();
+        c.rep.kernel_hibernation = has_disk && !c.rep.kernel_modes.empty();
+        if (!has_disk) {
+                c.add("kernel-support", CheckStatus::Fail,
+                      "The running kernel does not offer hibernation (/sys/power/state: " + printable(*state) + ")",
+                      "The kernel hides \"disk\" when it was built without CONFIG_HIBERNATION, when it is locked "
+                      "down, or when booted with nohibernate.",
+                      "See the lockdown and noresume checks; otherwise boot a kernel built with CONFIG_HIBERNATION=y.");
+                return;
+        }
+        if (!disk) {
+                c.add("kernel-support", CheckStatus::Fail, "The kernel offers \"disk\" but /sys/power/disk is unreadable",
+                      disk.error().message, "Check that sysfs is mounted and readable.");
+                return;
+        }
+        if (c.rep.kernel_modes.empty()) {
+                c.add("kernel-support", CheckStatus::Fail, "The kernel lists no hibernation mode in /sys/power/disk",
+                      {}, "Boot a kernel built with CONFIG_HIBERNATION=y.");
+                return;
+        }
+        auto cl = parse_choice_list(*disk);
+        c.add("kernel-support", CheckStatus::Pass,
+              "Kernel " + (c.rep.kernel_release.empty() ? std::string("(release unknown)") : c.rep.kernel_release) +
+                      " supports hibernation (modes: " + join(c.rep.kernel_modes) +
+                      (cl.selected ? "; selected: " + *cl.selected : std::string()) + ")");
+}
+
+// ---- lockdown --------------------------------------------------------------------------
+
+void check_lockdown(Ctx &c)
+{
+        auto ld = c.host.read_line("/sys/kernel/security/lockdown");
+        if (!ld) {
+                if (ld.error().code == ENOENT) {
+                        auto dir = c.host.list_dir("/sys/kernel/security");
+                        if (dir && !dir->empty()) {
+                                c.add("lockdown", CheckStatus::Pass, "The kernel has no lockdown LSM");
+                                return;
+                        }
+                        c.add("lockdown", CheckStatus::Skip, "Cannot read the kernel lockdown state",
+                              "securityfs is not mounted at /sys/kernel/security");
+                        return;
+                }
+                c.add("lockdown", CheckStatus::Skip, "Cannot read the kernel lockdown state", ld.error().message);
+                return;
+        }
+        auto cl = parse_choice_list(*ld);
+        std::string mode = cl.selected.value_or("");
+        if (mode.empty() || mode == "none") {
+                c.add("lockdown", CheckStatus::Pass, "Kernel lockdown is off");
+                return;
+        }
+        std::string sb;
+        auto var = c.host.read_file(EFI_SECUREBOOT, 64);
+        if (var && var->size() >= 5)
+                sb = (*var)[4] == 1 ? "on" : "off";
+        std::string why;
+        if (sb == "on")
+                why = "Secure Boot is on; the kernel locks itself down when booted with Secure Boot, the usual cause.";
+        else if (sb == "off")
+                why = "Secure Boot is off, so lockdown was requested explicitly (lockdown= on the kernel command line "
+                      "or a build-time default).";
+        else
+                why = "The Secure Boot state is unknown (no EFI SecureBoot variable: legacy BIOS boot or efivarfs "
+                      "not mounted).";
+        c.add("lockdown", CheckStatus::Fail, "Kernel lockdown (" + mode + ") disables hibernation", why,
+              sb == "on" ? "Disable Secure Boot in the firmware setup (or, where the distribution allows it, "
+                           "disable its lockdown-on-Secure-Boot policy); Linux 6.1 cannot hibernate while locked down."
+                         : "Remove lockdown= from the kernel command line or boot a kernel without "
+                           "CONFIG_LOCK_DOWN_KERNEL_FORCE_*; Linux 6.1 cannot hibernate while locked down.");
+}
+
+// ---- noresume --------------------------------------------------------------------------
+
+void check_noresume(Ctx &c)
+{
+        if (!c.cmdline_text) {
+                c.add("noresume", CheckStatus::Skip, "Cannot read the kernel command line",
+                      c.cmdline_text.error().message);
+                return;
+        }
+        std::vector<std::string> found;
+        for (auto &a : c.cmdline.args()) {
+                if (a.key == "noresume" || a.key == "nohibernate")
+                        found.push_back(a.key);
+                else if (a.key == "hibernate" && a.value && (*a.value == "no" || *a.value == "noresume"))
+                        found.push_back("hibernate=" + *a.value);
+        }
+        if (found.empty()) {
+                c.add("noresume", CheckStatus::Pass, "The kernel command line does not disable hibernation or resume");
+                return;
+        }
+        c.add("noresume", CheckStatus::Fail,
+              "The kernel command line disables " +
+                      std::string(std::any_of(found.begin(), found.end(),
+                                              [](auto &f) { return f != "noresume" && f != "hibernate=noresume"; })
+                                          ? "hibernation"
+                                          : "resume") +
+                      " (" + join(found, ", ") + ")",
+              {},
+              "Remove " + join(found, " and ") +
+                      " from the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub).");
+}
+
+// ---- swap-present ----------------------------------------------------------------------
+
+void gather_swaps(Ctx &c)
+{
+        c.swaps_text = c.host.read_file("/proc/swaps");
+        if (!c.swaps_text)
+                return;
+        c.swaps = parse_proc_swaps(*c.swaps_text);
+        for (auto &e : c.swaps.entries) {
+                SwapReport s;
+                s.entry = e;
+                if (e.kind != SwapKind::File) {
+                        if (auto p = probe_device(c.host, e.path); p && p->uuid)
+                                s.uuid = p->uuid;
+                } else if (auto p = probe_device(c.host, e.path); p && p->uuid) {
+                        s.uuid = p->uuid;  // the swap file's own header UUID
+                }
+                c.rep.swaps.push_back(std::move(s));
+        }
+}
+
+void check_swap_present(Ctx &c)
+{
+        if (!c.swaps_text) {
+                c.add("swap-present", CheckStatus::Skip, "Cannot read the active swap areas",
+                      c.swaps_text.error().message);
+                return;
+        }
+        std::string detail;
+        for (auto &e : c.swaps.errors)
+                detail += "/proc/swaps " + e + ", ignoring.\n";
+        std::vector<std::string> unusable;
+        uint64_t total = 0;
+        size_t n = 0;
+        for (auto &e : c.swaps.entries) {
+                if (e.kind == SwapKind::Zram)
+                        unusable.push_back(printable(e.path) + " (zram lives in RAM and is lost at power-off)");
+                else if (e.deleted)
+                        unusable.push_back(printable(e.path) + " (deleted swap file: no path to resume from)");
+                else {
+                        n++;
+                        total += e.size_bytes;
+                }
+        }
+        if (!unusable.empty())
+                detail += "Cannot hold an image: " + join(unusable, ", ") + ".\n";
+        if (!detail.empty())
+                detail.pop_back();
+        if (n == 0) {
+                std::string zswap;
+                if (auto z = c.host.read_line("/sys/module/zswap/parameters/enabled"); z && (*z == "Y" || *z == "1"))
+                        zswap = " zswap is enabled, but it is only a compressed cache in front of a swap device.";
+                c.add("swap-present", CheckStatus::Fail,
+                      c.swaps.entries.empty() ? "No swap is active" : "No active swap can hold a hibernation image",
+                      detail + zswap,
+                      "Create a swap partition or swap file on disk at least as large as RAM and activate it "
+                      "(hibernate-tool setup does this).");
+                return;
+        }
+        c.add("swap-present", CheckStatus::Pass,
+              std::to_string(n) + " usable swap area" + (n == 1 ? "" : "s") + " active (" + format_bytes(total) + ")",
+              detail);
+}
+
+// ---- resume-device ---------------------------------------------------------------------
+
+void resolve_target(Ctx &c)
+{
+        ResumeInputs in;
+        in.cmdline = c.cmdline;
+        if (auto r = c.host.read_line("/sys/power/resume"))
+                in.sysfs_resume = *r;
+        if (auto r = c.host.read_line("/sys/power/resume_offset"))
+                in.sysfs_resume_offset = *r;
+        auto sel = select_resume_target(in, c.cfg);
+        if (!sel) {
+                c.target_error = sel.error().message;
+                return;
+        }
+        if (*sel) {
+                c.target = **sel;
+        } else {
+                // auto: the one obvious candidate, as systemd-sleep would choose it: the
+                // usable swap with the highest priority, then the most free space.
+                std::optional<size_t> best;
+                for (size_t i = 0; i < c.swaps.entries.size(); i++) {
+                        auto &e = c.swaps.entries[i];
+                        if (!c.eligible(e))
+                                continue;
+                        if (!best) {
+                                best = i;
+                                continue;
+                        }
+                        auto &b = c.swaps.entries[*best];
+                        if (e.priority > b.priority ||
+                            (e.priority == b.priority && e.size_bytes - e.used_bytes > b.size_bytes - b.used_bytes))
+                                best = i;
+                }
+                if (!best)
+                        return;
+                auto &e = c.swaps.entries[*best];
+                ResumeTarget t;
+                t.source = ResumeSource::Auto;
+                if (e.kind == SwapKind::File) {
+                        auto dev = c.file_device(e);
+                        if (!dev)
+                                return;
+                        t.spec.kind = SpecKind::Path;
+                        t.spec.value = dev->path;
+                        if (auto m = map_swap_file(c.host, e.path, c.page_size)) {
+                                t.offset = m->resume_offset;
+                                t.offset_origin = "auto";
+                        }
+                } else {
+                        t.spec.kind = SpecKind::Path;
+                        t.spec.value = e.path;
+                }
+                t.spec.original = t.spec.value;
+                c.target = t;
+        }
+        auto dev = resolve_device(c.host, c.target->spec, c.candidate_paths());
+        if (!dev) {
+                c.device_error = dev.error().message;
+                return;
+        }
+        c.device = *dev;
+        // Which active swap is it?
+        std::vector<size_t> files;
+        for (size_t i = 0; i < c.swaps.entries.size(); i++) {
+                auto &e = c.swaps.entries[i];
+                if (!c.eligible(e))
+                        continue;
+                if (e.kind != SwapKind::File) {
+                        ResolvedDevice sd;
+                        auto canon = c.host.canonicalize(e.path);
+                        sd.path = canon ? *canon : e.path;
+                        if (auto dn = device_number(c.host, sd.path))
+                                sd.devnum = *dn;
+                        if (c.same_device(sd, *c.device)) {
+                                c.resume_swap = i;
+                                return;
+                        }
+                } else if (auto fd = c.file_device(e); fd && c.same_device(*fd, *c.device)) {
+                        files.push_back(i);
+                }
+        }
+        if (files.empty())
+                return;
+        // Several swap files on one filesystem: the one whose first page is resume_offset.
+        for (size_t i : files) {
+                auto m = map_swap_file(c.host, c.swaps.entries[i].path, c.page_size);
+                if (m && c.target->offset && m->resume_offset == *c.target->offset) {
+                        c.resume_swap = i;
+                        c.file_map = *m;
+                        return;
+                }
+        }
+        c.resume_swap = files.front();
+        auto m = map_swap_file(c.host, c.swaps.entries[files.front()].path, c.page_size);
+        if (m)
+                c.file_map = *m;
+        else
+                c.file_map_error = m.error().message;
+}
+
+std::string spec_text(const ResumeTarget &t)
+{
+        return printable(t.spec.original.empty() ? t.spec.value : t.spec.original);
+}
+
+std::string suggest_resume(Ctx &c)
+{
+        // The best concrete advice: the largest usable swap with its UUID.
+        const SwapReport *best = nullptr;
+        for (auto &s : c.rep.swaps)
+                if (c.eligible(s.entry) && s.entry.kind != SwapKind::File &&
+                    (!best || s.entry.size_bytes > best->entry.size_bytes))
+                        best = &s;
+        if (!best)
+                return "Add resume=UUID=<uuid of your swap partition> (or, for a swap file, resume=UUID=<filesystem "
+                       "UUID> resume_offset=<page>) to the kernel command line; hibernate-tool setup does this.";
+        std::string r = best->uuid ? "UUID=" + *best->uuid : best->entry.path;
+        return "Add resume=" + r + " to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then "
+               "update-grub) and to the initramfs configuration; hibernate-tool setup does both.";
+}
+
+void check_resume_device(Ctx &c)
+{
+        const char *id = "resume-device";
+        if (c.target_error) {
+                c.add(id, CheckStatus::Fail, *c.target_error, {}, suggest_resume(c));
+                return;
+        }
+        if (!c.target) {
+                if (!c.swaps_text) {
+                        c.add(id, CheckStatus::Skip, "No resume target configured and the active swaps are unknown",
+                              c.swaps_text.error().message);
+                        return;
+                }
+                c.add(id, CheckStatus::Fail, "No resume target: nothing is configured and no usable swap is active",
+                      {}, suggest_resume(c));
+                return;
+        }
+        auto &t = *c.target;
+        c.rep.resume_source = resume_source_name(t.source);
+        c.rep.resume_offset = t.offset;
+        if (c.device_error) {
+                c.add(id, CheckStatus::Fail, "Resume target " + spec_text(t) + " does not resolve to a device",
+                      *c.device_error, suggest_resume(c));
+                return;
+        }
+        c.rep.resume_device = c.device->path;
+        if (auto p = probe_device(c.host, c.device->path); p && p->uuid)
+                c.rep.resume_uuid = p->uuid;
+        std::string from = std::string(" (from ") +
+                           (t.source == ResumeSource::Cmdline  ? "the kernel command line"
+                            : t.source == ResumeSource::Sysfs  ? "/sys/power/resume"
+                            : t.source == ResumeSource::Config ? "the configuration"
+                                                               : "automatic selection") +
+                           ")";
+        if (!c.resume_swap) {
+                std::string what;
+                uint64_t off = t.offset.value_or(0) * c.page_size;
+                if (auto p = probe_device(c.host, c.device->path, off)) {
+                        if (p->type == "swsuspend")
+                                what = "it holds a hibernation image waiting to be resumed";
+                        else if (p->type == "swap")
+                                what = "it is a swap area that is not active";
+                        else if (!p->type.empty())
+                                what = "it holds a " + p->type + " filesystem, not swap";
+                        else
+                                what = "no swap signature was found on it";
+                } else
+                        what = p.error().message;
+                c.add(id, CheckStatus::Fail,
+                      "Resume device " + spec_text(t) + " (" + c.device->path + ") is not an active swap" + from,
+                      "Checked at byte offset " + std::to_string(off) + ": " + what + ".",
+                      "Activate the swap on " + c.device->path + " (swapon) or point resume= at an active swap. " +
+                              suggest_resume(c));
+                return;
+        }
+        auto &e = c.swaps.entries[*c.resume_swap];
+        std::string what = e.kind == SwapKind::File ? "holds the active swap file " + printable(e.path)
+                                                    : "is the active swap partition " + printable(e.path);
+        std::string summary = "Resume device " + spec_text(t) + " (" + c.device->path + ") " + what + from;
+        if (t.source == ResumeSource::Auto) {
+                c.add(id, CheckStatus::Warn, "No resume device is configured; automatic choice: " + c.device->path,
+                      summary + ". Without resume= the next boot will not look for the image.",
+                      suggest_resume(c));
+                return;
+        }
+        c.add(id, CheckStatus::Pass, summary);
+}
+
+// ---- resume-offset ---------------------------------------------------------------------
+
+void check_resume_offset(Ctx &c)
+{
+        const char *id = "resume-offset";
+        if (!c.target || !c.device || !c.resume_swap) {
+                c.add(id, CheckStatus::Skip, "No active resume swap to check the offset of");
+                return;
+        }
+        auto &e = c.swaps.entries[*c.resume_swap];
+        auto off = c.target->offset;
+        if (e.kind != SwapKind::File) {
+                if (off && *off != 0) {
+                        c.add(id, CheckStatus::Fail,
+                              "resume_offset=" + std::to_string(*off) + " is set but the resume device is a partition",
+                              "The kernel would look for the image " + std::to_string(*off) +
+                                      " pages into the partition, where there is none.",
+                              "Remove resume_offset= from the kernel command line.");
+                        return;
+                }
+                c.add(id, CheckStatus::Skip, "The resume device is a partition; no offset is needed");
+                return;
+        }
+        if (!c.file_map) {
+                bool perm = c.file_map_error && (c.file_map_error->find("Operation not permitted") != std::string::npos ||
+                                                 c.file_map_error->find("Permission denied") != std::string::npos);
+                c.add(id, perm ? CheckStatus::Skip : CheckStatus::Fail,
+                      "Cannot find where swap file " + printable(e.path) + " starts on disk",
+                      c.file_map_error.value_or("unknown error"),
+                      perm ? "" : "Recreate the swap file fully allocated (hibernate-tool setup --swap-file).");
+                return;
+        }
+        auto &m = *c.file_map;
+        std::string how = m.btrfs ? "btrfs logical " + std::to_string(m.btrfs_logical) + " mapped through the chunk "
+                                                                                         "tree to physical byte " +
+                                            std::to_string(m.physical_byte)
+                                  : "FIEMAP physical byte " + std::to_string(m.physical_byte);
+        std::string detail = "Swap file " + printable(e.path) + " on " + m.fs_name + " starts at page " +
+                             std::to_string(m.resume_offset) + " of " + c.device->path + " (" + how + ").";
+        std::string fix = "Set resume_offset=" + std::to_string(m.resume_offset) +
+                          " on the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub).";
+        if (!off) {
+                c.add(id, CheckStatus::Fail, "resume_offset= is not set for swap file " + printable(e.path), detail, fix);
+                return;
+        }
+        if (*off != m.resume_offset) {
+                c.add(id, CheckStatus::Fail,
+                      "resume_offset=" + std::to_string(*off) + " is wrong for swap file " + printable(e.path) +
+                              " (it starts at page " + std::to_string(m.resume_offset) + ")",
+                      detail, fix);
+                return;
+        }
+        c.add(id, CheckStatus::Pass, "resume_offset=" + std::to_string(*off) + " matches swap file " + printable(e.path),
+              detail);
+}
+
+// ---- swap-size -------------------------------------------------------------------------
+
+void check_swap_size(Ctx &c)
+{
+        const char *id = "swap-size";
+        if (!c.resume_swap) {
+                c.add(id, CheckStatus::Skip, "No active resume swap to measure");
+                return;
+        }
+        auto mi = c.host.read_file("/proc/meminfo");
+        if (!mi) {
+                c.add(id, CheckStatus::Skip, "Cannot read memory usage", mi.error().message);
+                return;
+        }
+        auto meminfo = parse_meminfo(*mi);
+        uint64_t target = 0;
+        std::string target_from;
+        if (c.cfg.image_size_bytes) {
+                target = *c.cfg.image_size_bytes;
+                target_from = "[check] image_size";
+        } else if (auto is = c.host.read_line("/sys/power/image_size"); is && parse_u64(*is)) {
+                target = *parse_u64(*is);
+                target_from = "/sys/power/image_size";
+        } else {
+                target = meminfo.count("MemTotal") ? meminfo["MemTotal"] / 5 * 2 : 0;
+                target_from = "the kernel default, 2/5 of RAM";
+        }
+        auto est = estimate_image(meminfo, target);
+        if (!est) {
+                c.add(id, CheckStatus::Skip, "Cannot estimate the image size", est.error().message);
+                return;
+        }
+        auto &e = c.swaps.entries[*c.resume_swap];
+        uint64_t free = e.size_bytes - e.used_bytes;
+        auto verdict = judge_fit(free, est->needed, c.cfg.swap_margin_percent);
+        std::string detail =
+                "Memory in use " + format_bytes(est->used) + " of " + format_bytes(est->mem_total) +
+                "; the kernel shrinks the image towards image_size " + format_bytes(est->target) + " (" + target_from +
+                "), dropping up to " + format_bytes(est->droppable) + " of page cache and swapping out " +
+                format_bytes(est->pushed_to_swap) + " of anonymous memory. Estimated image " + format_bytes(est->image) +
+                " uncompressed (the kernel compresses with LZO by default, which usually makes it smaller; not "
+                "counted). Swap needed " +
+                format_bytes(est->needed) + "; free on " + printable(e.path) + ": " + format_bytes(free) + " of " +
+                format_bytes(e.size_bytes) + ".";
+        uint64_t ram = est->mem_total;
+        std::string remedy = "Grow the resume swap: at least " + format_bytes(est->needed) +
+                             " free now, and RAM-sized (" + format_bytes(ram) +
+                             ") to hibernate whatever is running (hibernate-tool setup --swap-file PATH --size auto).";
+        switch (verdict) {
+        case FitVerdict::DoesNotFit:
+                c.add(id, CheckStatus::Fail,
+                      "Swap is too small: about " + format_bytes(est->needed) + " needed, " + format_bytes(free) +
+                              " free",
+                      detail, remedy);
+                break;
+        case FitVerdict::Tight:
+                c.add(id, CheckStatus::Warn,
+                      "Swap is tight: about " + format_bytes(est->needed) + " needed, " + format_bytes(free) +
+                              " free (less than " + std::to_string(c.cfg.swap_margin_percent) + "% spare)",
+                      detail, remedy);
+                break;
+        case FitVerdict::Fits:
+                c.add(id, CheckStatus::Pass,
+                      "Swap can hold the image: about " + format_bytes(est->needed) + " needed, " + format_bytes(free) +
+                              " free",
+                      detail);
+                break;
+        }
+}
+
+// ---- image -----------------------------------------------------------------------------
+
+void check_image(Ctx &c)
+{
+        const char *id = "image";
+        if (!c.device) {
+                c.add(id, CheckStatus::Skip, "No resume device to look for an image on");
+                return;
+        }
+        const std::string &dev = c.device->path;
+        uint64_t base_page = c.target && c.target->offset ? *c.target->offset : 0;
+        // An active swap file is read through the file itself (same bytes, no raw device
+        // access needed); anything else through the device at resume_offset.
+        std::string src = dev;
+        uint64_t header_off = base_page * c.page_size;
+        if (c.resume_swap && c.swaps.entries[*c.resume_swap].kind == SwapKind::File) {
+                src = c.swaps.entries[*c.resume_swap].path;
+                header_off = 0;
+        }
+        auto probe = probe_device(c.host, src, header_off);
+        if (!probe) {
+                c.add(id, CheckStatus::Skip, "Cannot probe " + printable(src) + " for a hibernation image",
+                      probe.error().message);
+                return;
+        }
+        if (probe->type != "swsuspend") {
+                c.add(id, CheckStatus::Pass, "No hibernation image is waiting on " + printable(src));
+                return;
+        }
+        auto page = c.host.read_at(src, header_off, c.page_size);
+        if (!page) {
+                c.add(id, CheckStatus::Skip, "Cannot read the swap header of " + printable(src), page.error().message);
+                return;
+        }
+        auto hdr = parse_swsusp_header(*page);
+        if (!hdr) {
+                c.add(id, CheckStatus::Skip, "Cannot parse the swap header of " + printable(src), hdr.error().message);
+                return;
+        }
+        ImageReport ir;
+        ir.device = src;
+        ir.header_offset = header_off;
+        ir.header = *hdr;
+        std::string remedy = "Boot with the resume target set to restore it (the session continues). Booting "
+                             "without resuming discards it, and mounting its filesystems in between and then "
+                             "resuming would corrupt them.";
+        if (hdr->kind != SwapSignature::Hibernate) {
+                ir.problem = "signature " + printable(hdr->sig) + " belongs to another hibernation tool";
+                c.rep.image = ir;
+                c.add(id, CheckStatus::Warn,
+                      "A hibernation image by another tool (" + printable(hdr->sig) + ") is waiting on " + printable(src),
+                      {}, "Resume it with the tool that wrote it, or discard it with mkswap.");
+                return;
+        }
+        auto flags = describe_flags(hdr->flags);
+        std::string detail = "Header flags: " + join(flags, ", ") + "; original signature " +
+                             printable(hdr->orig_sig) + ".";
+        if (hdr->flags & ~SF_KNOWN_6_1)
+                detail += " Flags unknown to Linux 6.1 are set: it was written by a newer kernel (LZ4 images exist "
+                          "from 6.9 on), and a 6.1 kernel cannot restore it.";
+        // The image's first page: through the first swap map page.
+        // Page offsets in the header are relative to the block device; reading them through
+        // an (active) swap file would be wrong, so only the device is used here.
+        std::string devsrc = dev;
+        auto read_page = [&](uint64_t pg) -> Result<std::string> {
+                if (pg == 0 || pg > (UINT64_MAX / c.page_size))
+                        return Error{EINVAL, "page offset " + std::to_string(pg) + " is out of range"};
+                return c.host.read_at(devsrc, pg * c.page_size, c.page_size);
+        };
+        std::string summary_tail;
+        auto mp = read_page(hdr->image);
+        if (!mp) {
+                ir.problem = "image map page " + std::to_string(hdr->image) + ": " + mp.error().message;
+        } else if (auto head = parse_swap_map_page(*mp); !head) {
+                ir.problem = "image map page " + std::to_string(hdr->image) + ": " + head.error().message;
+        } else if (auto ip = read_page(head->first_entry); !ip) {
+                ir.problem = "image header page " + std::to_string(head->first_entry) + ": " + ip.error().message;
+        } else if (auto info = parse_swsusp_info(*ip, c.page_size); !info) {
+                ir.problem = info.error().message;
+        } else {
+                ir.info = *info;
+                summary_tail = ": " + std::to_string(info->pages) + " pages (" + format_bytes(info->size) + "), " +
+                               std::to_string(info->image_pages) + " data pages";
+                detail += " Image: " + std::to_string(info->pages) + " pages (" + std::to_string(info->size) +
+                          " bytes) including metadata, " + std::to_string(info->image_pages) +
+                          " data pages, saved from a machine with " + std::to_string(info->num_physpages) +
+                          " pages of RAM and " + std::to_string(info->cpus) + " CPUs.";
+                if (info->x86_64_arch_record)
+                        detail += " Written by an x86_64 kernel: the image carries an architecture record instead "
+                                  "of the kernel release, so the release that wrote it is not in the image.";
+                else if (!info->release.empty())
+                        detail += " Written by Linux " + printable(info->release) + " (" + printable(info->machine) +
+                                  ").";
+        }
+        if (!ir.problem.empty())
+                detail += " The image could not be described: " + ir.problem +
+                          "; the kernel will refuse to resume it.";
+        c.rep.image = ir;
+        c.add(id, CheckStatus::Warn, "A hibernation image is waiting on " + printable(src) + summary_tail, detail,
+              remedy);
+}
+
+// ---- initramfs -------------------------------------------------------------------------
+
+ShellVars read_shell_files(const Host &h, const std::vector<std::string> &files, const std::vector<std::string> &dirs,
+                           const char *suffix, std::vector<std::string> &read)
+{
+        ShellVars v;
+        auto one = [&](const std::string &p) {
+                if (auto t = h.read_file(p, 1u << 20)) {
+                        parse_shell_assignments(*t, v);
+                        read.push_back(p);
+                }
+        };
+        for (auto &f : files)
+                one(f);
+        for (auto &d : dirs)
+                if (auto names = h.list_dir(d))
+                        for (auto &n : *names) {
+                                if (suffix && (n.size() < std::string_view(suffix).size() ||
+                                               n.compare(n.size() - std::string_view(suffix).size(),
+                                                         std::string_view(suffix).size(), suffix) != 0))
+                                        continue;
+                                one(path_join(d, n));
+                        }
+        return v;
+}
+
+bool target_matches(Ctx &c, const std::string &spec_text_, std::string *err)
+{
+        auto spec = parse_device_spec(spec_text_);
+        if (!spec) {
+                *err = spec.error().message;
+                return false;
+        }
+        auto d = resolve_device(c.host, *spec, c.candidate_paths());
+        if (!d) {
+                *err = d.error().message;
+                return false;
+        }
+        if (!c.device) {
+                *err = "the resume target itself does not resolve";
+                return false;
+        }
+        if (!c.same_device(*d, *c.device)) {
+                *err = "it is " + d->path + ", the resume target is " + c.device->path;
+                return false;
+        }
+        return true;
+}
+
+void check_initramfs(Ctx &c)
+{
+        const char *id = "initramfs";
+        bool cmdline_resume = c.cmdline.value("resume").has_value();
+        bool itools = c.host.exists("/usr/sbin/update-initramfs") || c.host.exists("/etc/initramfs-tools/initramfs.conf");
+        bool dracut = c.host.exists("/usr/bin/dracut") || c.host.exists("/etc/dracut.conf");
+        bool mkinit = c.host.exists("/usr/bin/mkinitcpio") || c.host.exists("/etc/mkinitcpio.conf");
+        if (!c.target) {
+                c.add(id, CheckStatus::Skip, "No resume target to compare the initramfs configuration with");
+                return;
+        }
+        if (itools) {
+                std::vector<std::string> read;
+                auto v = read_shell_files(c.host, {"/etc/initramfs-tools/initramfs.conf"},
+                                          {"/etc/initramfs-tools/conf.d"}, nullptr, read);
+                std::string where = read.empty() ? "/etc/initramfs-tools" : join(read, ", ");
+                auto it = v.find("RESUME");
+                std::string resume = it == v.end() ? "" : it->second;
+                if (resume == "none") {
+                        if (cmdline_resume)
+                                c.add(id, CheckStatus::Warn,
+                                      "initramfs-tools: RESUME=none, only resume= on the kernel command line enables "
+                                      "resume",
+                                      "Set in " + where + ".",
+                                      "Set RESUME=" + spec_text(*c.target) +
+                                              " in /etc/initramfs-tools/conf.d/resume and run update-initramfs -u.");
+                        else
+                                c.add(id, CheckStatus::Fail, "initramfs-tools: RESUME=none disables resume",
+                                      "Set in " + where + "; no resume= on the kernel command line overrides it.",
+                                      "Set RESUME=" + spec_text(*c.target) +
+                                              " in /etc/initramfs-tools/conf.d/resume and run update-initramfs -u.");
+                        return;
+                }
+                if (resume.empty() || resume == "auto") {
+                        if (cmdline_resume)
+                                c.add(id, CheckStatus::Pass,
+                                      "initramfs-tools resumes from resume= on the kernel command line");
+                        else
+                                c.add(id, CheckStatus::Warn,
+                                      "initramfs-tools picks the resume device automatically (largest swap at "
+                                      "build time)",
+                                      "RESUME is " + std::string(resume.empty() ? "unset" : "auto") + " in " + where + ".",
+                                      "Set RESUME=" + spec_text(*c.target) +
+                                              " in /etc/initramfs-tools/conf.d/resume and run update-initramfs -u.");
+                        return;
+                }
+                std::string err;
+                if (target_matches(c, resume, &err)) {
+                        c.add(id, CheckStatus::Pass, "initramfs-tools resumes from RESUME=" + printable(resume),
+                              "Set in " + where + ".");
+                } else if (cmdline_resume) {
+                        c.add(id, CheckStatus::Warn,
+                              "initramfs-tools: RESUME=" + printable(resume) +
+                                      " disagrees with the resume target; resume= on the command line overrides it",
+                              err + ".",
+                              "Set RESUME=" + spec_text(*c.target) +
+                                      " in /etc/initramfs-tools/conf.d/resume and run update-initramfs -u.");
+                } else {
+                        c.add(id, CheckStatus::Fail,
+                              "initramfs-tools: RESUME=" + printable(resume) + " is not the resume target", err + ".",
+                              "Set RESUME=" + spec_text(*c.target) +
+                                      " in /etc/initramfs-tools/conf.d/resume and run update-initramfs -u.");
+                }
+                return;
+        }
+        if (dracut) {
+                std::vector<std::string> read;
+                auto v = read_shell_files(c.host, {"/etc/dracut.conf"},
+                                          {"/usr/lib/dracut/dracut.conf.d", "/etc/dracut.conf.d"}, ".conf", read);
+                std::string omit = v.count("omit_dracutmodules") ? v["omit_dracutmodules"] : "";
+                auto words = parse_cmdline(omit);
+                bool omitted = std::any_of(words.begin(), words.end(), [](auto &a) { return a.key == "resume"; });
+                if (omitted) {
+                        c.add(id, CheckStatus::Fail, "dracut: the resume module is omitted",
+                              "omit_dracutmodules contains resume (" + join(read, ", ") + ").",
+                              "Remove resume from omit_dracutmodules and regenerate the initramfs (dracut -f).");
+                        return;
+                }
+                if (cmdline_resume)
+                        c.add(id, CheckStatus::Pass, "dracut resumes from resume= on the kernel command line");
+                else
+                        c.add(id, CheckStatus::Warn, "dracut needs resume= on the kernel command line", {},
+                              "Add resume=" + spec_text(*c.target) + " to the kernel command line.");
+                return;
+        }
+        if (mkinit) {
+                auto t = c.host.read_file("/etc/mkinitcpio.conf", 1u << 20);
+                ShellVars v;
+                if (t)
+                        parse_shell_assignments(*t, v);
+                std::string hooks = v.count("HOOKS") ? v["HOOKS"] : "";
+                // HOOKS=(base udev … ) is an array: strip the parentheses.
+                for (auto &ch : hooks)
+                        if (ch == '(' || ch == ')')
+                                ch = ' ';
+                auto words = parse_cmdline(hooks);
+                bool ok = std::any_of(words.begin(), words.end(),
+                                      [](auto &a) { return a.key == "resume" || a.key == "systemd"; });
+                if (ok && cmdline_resume)
+                        c.add(id, CheckStatus::Pass, "mkinitcpio resumes from resume= on the kernel command line");
+                else if (ok)
+                        c.add(id, CheckStatus::Warn, "mkinitcpio needs resume= on the kernel command line", {},
+                              "Add resume=" + spec_text(*c.target) + " to the kernel command line.");
+                else
+                        c.add(id, CheckStatus::Fail, "mkinitcpio: no resume (or systemd) hook in HOOKS", {},
+                              "Add resume to HOOKS in /etc/mkinitcpio.conf after udev and run mkinitcpio -P.");
+                return;
+        }
+        c.add(id, CheckStatus::Skip, "No known initramfs generator (initramfs-tools, dracut, mkinitcpio) found");
+}
+
+// ---- bootloader ------------------------------------------------------------------------
+
+void check_bootloader(Ctx &c)
+{
+        const char *id = "bootloader";
+        if (!c.host.exists("/etc/default/grub")) {
+                c.add(id, CheckStatus::Skip, "No GRUB configuration (/etc/default/grub) found");
+                return;
+        }
+        std::vector<std::string> read;
+        auto v = read_shell_files(c.host, {"/etc/default/grub"}, {"/etc/default/grub.d"}, ".cfg", read);
+        std::string cl = v["GRUB_CMDLINE_LINUX"] + " " + v["GRUB_CMDLINE_LINUX_DEFAULT"];
+        Cmdline grub_cmdline(cl);
+        auto g_resume = grub_cmdline.value("resume");
+        auto g_offset = grub_cmdline.value("resume_offset");
+
+        std::optional<std::string> cfg_path;
+        for (const char *p : {"/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"})
+                if (c.host.exists(p)) {
+                        cfg_path = p;
+                        break;
+                }
+        std::optional<std::string> gen_resume, gen_offset;
+        bool gen_known = false;
+        std::string gen_title;
+        if (cfg_path) {
+                if (auto t = c.host.read_file(*cfg_path, 16u << 20)) {
+                        auto entries = parse_grub_cfg(*t);
+                        for (auto &e : entries) {
+                                if (e.kernel.empty())
+                                        continue;
+                                Cmdline ec(e.cmdline);
+                                gen_resume = ec.value("resume");
+                                gen_offset = ec.value("resume_offset");
+                                gen_known = true;
+                                gen_title = e.title;
+                                break;  // the first entry is the default one in a generated grub.cfg
+                        }
+                }
+        }
+        std::string detail = "GRUB command line (" + join(read, ", ") + "): resume=" + g_resume.value_or("(none)") +
+                             " resume_offset=" + g_offset.value_or("(none)") + ".";
+        if (gen_known)
+                detail += " Generated " + *cfg_path + ", entry '" + printable(gen_title) +
+                          "': resume=" + gen_resume.value_or("(none)") +
+                          " resume_offset=" + gen_offset.value_or("(none)") + ".";
+        std::string regen = "Run update-grub (or grub-mkconfig -o " + cfg_path.value_or("/boot/grub/grub.cfg") + ").";
+
+        if (gen_known && (g_resume != gen_resume || g_offset != gen_offset)) {
+                c.add(id, CheckStatus::Warn,
+                      "/etc/default/grub and the generated grub.cfg disagree on resume= (regeneration pending)", detail,
+                      regen);
+                return;
+        }
+        if (!g_resume) {
+                bool initramfs_supplies = false;
+                if (auto r = c.rep.find("initramfs"); r && r->status == CheckStatus::Pass &&
+                                                      r->summary.find("RESUME=") != std::string::npos)
+                        initramfs_supplies = true;
+                bool needs_offset = c.resume_swap && c.swaps.entries[*c.resume_swap].kind == SwapKind::File;
+                if (initramfs_supplies && !needs_offset) {
+                        c.add(id, CheckStatus::Pass,
+                              "GRUB passes no resume=; the initramfs configuration supplies the resume device", detail);
+                        return;
+                }
+                if (!c.target) {
+                        c.add(id, CheckStatus::Skip, "GRUB passes no resume= and there is no resume target to compare",
+                              detail);
+                        return;
+                }
+                std::string want = "resume=" + spec_text(*c.target);
+                if (c.target->offset && *c.target->offset)
+                        want += " resume_offset=" + std::to_string(*c.target->offset);
+                c.add(id, CheckStatus::Warn, "GRUB does not pass resume= to the kernel", detail,
+                      "Add " + want + " to GRUB_CMDLINE_LINUX in /etc/default/grub, then " + regen);
+                return;
+        }
+        std::string err;
+        if (!target_matches(c, *g_resume, &err)) {
+                bool resolves = err.rfind("it is ", 0) == 0;
+                c.add(id, resolves ? CheckStatus::Warn : CheckStatus::Fail,
+                      "GRUB's resume=" + printable(*g_resume) + (resolves ? " is not the current resume target"
+                                                                           : " does not resolve to a device"),
+                      detail + " " + err + ".",
+                      c.target ? "Set resume=" + spec_text(*c.target) + " in GRUB_CMDLINE_LINUX, then " + regen : regen);
+                return;
+        }
+        if (c.file_map && (!g_offset || parse_u64(*g_offset) != c.file_map->resume_offset)) {
+                c.add(id, CheckStatus::Fail,
+                      "GRUB's resume_offset=" + g_offset.value_or("(none)") + " does not match the swap file (page " +
+                              std::to_string(c.file_map->resume_offset) + ")",
+                      detail,
+                      "Set resume_offset=" + std::to_string(c.file_map->resume_offset) +
+                              " in GRUB_CMDLINE_LINUX, then " + regen);
+                return;
+        }
+        c.add(id, CheckStatus::Pass, "GRUB passes resume=" + printable(*g_resume) + " to the kernel", detail);
+}
+
+}  // namespace
+
+Report run_checks(const Host &host, const Config &cfg)
+{
+        Report rep;
+        Ctx c(host, cfg, rep);
+        long ps = ::sysconf(_SC_PAGESIZE);
+        c.page_size = ps > 0 ? static_cast<size_t>(ps) : 4096;
+        rep.notes = cfg.warnings;
+
+        c.cmdline_text = host.read_file("/proc/cmdline", 1u << 20);
+        if (c.cmdline_text)
+                c.cmdline = Cmdline(*c.cmdline_text);
+        gather_swaps(c);
+        resolve_target(c);
+
+        check_kernel_support(c);
+        check_lockdown(c);
+        check_noresume(c);
+        check_swap_present(c);
+        check_resume_device(c);
+        check_resume_offset(c);
+        check_swap_size(c);
+        check_image(c);
+        check_initramfs(c);
+        check_bootloader(c);
+        return rep;
+}
+
+}  // namespace ht

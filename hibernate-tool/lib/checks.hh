@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The checks behind hibernate-check (and, later, the sleep hook's refusal logic).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "parse.hh"
+#include "swsusp.hh"
+
+namespace ht {
+
+class Host;
+struct Config;
+
+enum class CheckStatus { Pass, Warn, Fail, Skip };
+const char *check_status_name(CheckStatus s);
+
+struct CheckResult {
+        std::string id;
+        CheckStatus status = CheckStatus::Skip;
+        std::string summary;
+        std::string detail;  // optional
+        std::string remedy;  // optional; set for warn/fail where there is something to do
+};
+
+struct SwapReport {
+        SwapEntry entry;
+        std::optional<std::string> uuid;
+};
+
+struct ImageReport {
+        std::string device;
+        uint64_t header_offset = 0;  // bytes
+        SwsuspHeader header;
+        std::optional<SwsuspInfo> info;
+        std::string problem;         // why the image could not be read, if so
+};
+
+struct Report {
+        std::vector<CheckResult> checks;
+        std::optional<std::string> resume_device, resume_uuid, resume_source;
+        std::optional<uint64_t> resume_offset;
+        std::vector<SwapReport> swaps;
+        std::string kernel_release;
+        bool kernel_hibernation = false;
+        std::vector<std::string> kernel_modes;
+        std::optional<ImageReport> image;
+        std::vector<std::string> notes;  // configuration warnings etc.
+
+        bool ready() const;
+        const CheckResult *find(const std::string &id) const;
+};
+
+// The check ids, in the order they run and are reported.
+extern const char *const CHECK_IDS[];
+
+Report run_checks(const Host &host, const Config &cfg);
+
+std::string render_json(const Report &r);
+std::string render_text(const Report &r, bool color, bool verbose);
+
+}  // namespace ht

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// hibernate.toml: /etc/hibernate-tool/hibernate.toml plus drop-ins
+// /etc/hibernate-tool/hibernate.toml.d/*.toml in lexical order (later wins), all under the
+// root prefix. A file that does not parse or has a key of the wrong type is an error with
+// file:line:column; nothing of a half-read configuration is ever used.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "result.hh"
+
+namespace ht {
+
+class Host;
+
+struct Config {
+        // [resume]
+        std::optional<std::string> resume_device;  // device spec, used when neither the kernel
+                                                   // command line nor sysfs names one
+        std::optional<uint64_t> resume_offset;     // pages, for a swap file
+        // [check]
+        unsigned swap_margin_percent = 10;  // swap-size: warn unless free swap exceeds the
+                                            // estimate by this much
+        std::optional<uint64_t> image_size_bytes;  // override of /sys/power/image_size for the
+                                                   // estimate (what the sleep hook will set)
+
+        std::vector<std::string> files;     // files that were read, in order
+        std::vector<std::string> warnings;  // unknown keys (ignored)
+};
+
+inline constexpr std::string_view CONFIG_MAIN = "/etc/hibernate-tool/hibernate.toml";
+inline constexpr std::string_view CONFIG_DROPIN_DIR = "/etc/hibernate-tool/hibernate.toml.d";
+
+// Applies one file's text on top of cfg. On error cfg is left untouched.
+Status apply_config_text(std::string_view text, std::string_view source_name, Config &cfg);
+
+// Loads the main file (or main_override, a host path, when given) and the drop-ins.
+// A missing main file is fine (defaults); a missing --config file is an error.
+Result<Config> load_config(const Host &host, const std::optional<std::string> &main_override);
+
+}  // namespace ht

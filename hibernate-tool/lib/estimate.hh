@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// How much swap a hibernation needs now: a pure model of what Linux 6.1 does in
+// hibernate_preallocate_memory() (kernel/power/snapshot.c). See estimate.cc for the
+// reasoning; man/hibernate-check.8 documents the same model for users.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "result.hh"
+
+namespace ht {
+
+struct ImageEstimate {
+        uint64_t mem_total = 0;
+        uint64_t used = 0;           // MemTotal - MemFree: what the kernel would have to save
+        uint64_t droppable = 0;      // file LRU + reclaimable slab: freed without swap
+        uint64_t anon = 0;           // anon LRU (incl. shmem/tmpfs): can only go to swap
+        uint64_t target = 0;         // image_size the kernel aims for
+        uint64_t image = 0;          // estimated image (uncompressed, with metadata)
+        uint64_t pushed_to_swap = 0; // anon pages the kernel swaps out to shrink the image
+        uint64_t needed = 0;         // image + pushed_to_swap: swap space the hibernation uses
+};
+
+// meminfo in bytes (parse_meminfo); image_size_target in bytes (/sys/power/image_size).
+Result<ImageEstimate> estimate_image(const std::map<std::string, uint64_t> &meminfo, uint64_t image_size_target);
+
+enum class FitVerdict { Fits, Tight, DoesNotFit };
+FitVerdict judge_fit(uint64_t free_swap, uint64_t needed, unsigned margin_percent);
+
+std::string format_bytes(uint64_t bytes);  // "1.5 GiB"
+
+}  // namespace ht
