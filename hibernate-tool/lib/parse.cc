@@ -466,12 +466,18 @@ void parse_shell_assignments(std::string_view text, ShellVars &vars)
                 size_t n = i;
                 while (n < text.size() && valid_name_char(text[n], n == i))
                         n++;
-                if (n == i || n >= text.size() || text[n] != '=') {
+                bool append = n + 1 < text.size() && text[n] == '+' && text[n + 1] == '=';
+                if (n == i || n >= text.size() || (text[n] != '=' && !append)) {
                         skip_line();
                         continue;
                 }
                 std::string name(text.substr(i, n - i));
                 std::string value;
+                if (append) {
+                        if (auto prev = vars.find(name); prev != vars.end())
+                                value = prev->second;
+                        n++;
+                }
                 size_t k = n + 1;
                 bool ok = true;
                 while (k < text.size() && !is_space(text[k]) && text[k] != ';') {

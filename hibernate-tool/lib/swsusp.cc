@@ -124,7 +124,7 @@ Result<SwsuspInfo> parse_swsusp_info(std::string_view page, size_t page_size)
                                              ", data pages " + std::to_string(info.image_pages) + ")"};
         if (info.num_physpages != 0 && info.pages > info.num_physpages)
                 return Error{EINVAL, "image header page claims more pages than the machine had"};
-        if (info.size != info.pages * page_size)
+        if (info.pages > UINT64_MAX / page_size || info.size != info.pages * page_size)
                 return Error{EINVAL, "image header page has a size that does not match its page count"};
         return info;
 }

@@ -1,0 +1,96 @@
+#include <catch2/catch.hpp>
+
+#include "cli.hh"
+#include "config.hh"
+#include "resume.hh"
+
+using namespace ht;
+
+TEST_CASE("config: keys, types and file:line:column errors")
+{
+        Config c;
+        REQUIRE(apply_config_text("[resume]\ndevice = \"UUID=8d5f1c2e-4b7a-4e1f-9c3d-2a6b0e7f1a55\"\noffset = 34816\n"
+                                  "[check]\nswap_margin_percent = 25\nimage_size = \"2G\"\n[future]\nkey = 1\n",
+                                  "a.toml", c));
+        CHECK(c.resume_device == std::optional<std::string>("UUID=8d5f1c2e-4b7a-4e1f-9c3d-2a6b0e7f1a55"));
+        CHECK(c.resume_offset == std::optional<uint64_t>(34816));
+        CHECK(c.swap_margin_percent == 25);
+        CHECK(c.image_size_bytes == std::optional<uint64_t>(2ull << 30));
+        CHECK(c.warnings.size() == 1);
+        CHECK(c.files == std::vector<std::string>{"a.toml"});
+
+        Config before = c;
+        auto bad = apply_config_text("[resume]\noffset = 1\n[check]\nswap_margin_percent = \"ten\"\n", "b.toml", c);
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().message.rfind("b.toml:4:", 0) == 0);
+        CHECK(c.resume_offset == before.resume_offset);  // nothing of a bad file is applied
+
+        auto syn = apply_config_text("[resume\n", "c.toml", c);
+        REQUIRE_FALSE(syn);
+        CHECK(syn.error().message.rfind("c.toml:1:", 0) == 0);
+        CHECK_FALSE(apply_config_text("[resume]\ndevice = \"nonsense value\"\n", "d.toml", c));
+        CHECK_FALSE(apply_config_text("[resume]\noffset = -5\n", "e.toml", c));
+        CHECK_FALSE(apply_config_text("[check]\nimage_size = \"lots\"\n", "f.toml", c));
+}
+
+TEST_CASE("resume target priority: cmdline, sysfs, config")
+{
+        Config cfg;
+        cfg.resume_device = "LABEL=cfgswap";
+        cfg.resume_offset = 99;
+        ResumeInputs in;
+        in.cmdline = Cmdline("root=/dev/vda1 resume=UUID=abcd resume_offset=42");
+        in.sysfs_resume = "254:16";
+        auto t = select_resume_target(in, cfg);
+        REQUIRE(t);
+        REQUIRE(*t);
+        CHECK((*t)->source == ResumeSource::Cmdline);
+        CHECK((*t)->offset == std::optional<uint64_t>(42));
+
+        in.cmdline = Cmdline("root=/dev/vda1");
+        in.sysfs_resume_offset = "0";
+        t = select_resume_target(in, cfg);
+        REQUIRE((t && *t));
+        CHECK((*t)->source == ResumeSource::Sysfs);
+        CHECK((*t)->spec.major == 254);
+        CHECK((*t)->offset == std::optional<uint64_t>(0));
+
+        in.sysfs_resume = "0:0";
+        t = select_resume_target(in, cfg);
+        REQUIRE((t && *t));
+        CHECK((*t)->source == ResumeSource::Config);
+        CHECK((*t)->offset == std::optional<uint64_t>(99));
+
+        t = select_resume_target(in, Config{});
+        REQUIRE(t);
+        CHECK_FALSE(*t);
+
+        in.cmdline = Cmdline("resume=/etc/shadow");
+        CHECK_FALSE(select_resume_target(in, cfg));
+        in.cmdline = Cmdline("resume=/dev/vdb resume_offset=-1");
+        CHECK_FALSE(select_resume_target(in, cfg));
+
+        std::string why;
+        CHECK(resume_disabled(Cmdline("quiet hibernate=noresume"), &why));
+        CHECK(why == "hibernate=noresume");
+        CHECK(resume_disabled(Cmdline("nohibernate"), &why));
+        CHECK_FALSE(resume_disabled(Cmdline("hibernate=nocompress"), &why));
+}
+
+TEST_CASE("hibernate-check argument parsing")
+{
+        auto o = parse_check_args({"--root", "/mnt", "--json", "--config=/x.toml", "-v"});
+        REQUIRE(o);
+        CHECK(o->root == "/mnt");
+        CHECK(o->json);
+        CHECK(o->verbose);
+        CHECK(o->config == std::optional<std::string>("/x.toml"));
+        CHECK(parse_check_args({"--root=/a"})->root == "/a");
+        CHECK_FALSE(parse_check_args({"--root"}));
+        CHECK_FALSE(parse_check_args({"--root="}));
+        CHECK_FALSE(parse_check_args({"--json=yes"}));
+        CHECK_FALSE(parse_check_args({"--bogus"}));
+        CHECK_FALSE(parse_check_args({"extra"}));
+        CHECK(parse_check_args({"--help"})->help);
+        CHECK(parse_check_args({"--version"})->version);
+}
