@@ -130,10 +130,10 @@ TEST_CASE("shell assignment files")
                                 "export RESUME=UUID=abc\n"
                                 "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT resume=/dev/sda2\"\n"
                                 "X=${GRUB_DEFAULT}1\n"
-                                "BAD=\"unterminated\n"
                                 "echo hello\n"
                                 "CMD=`rm -rf /`\n"
-                                "omit_dracutmodules+=\" resume \"\nomit_dracutmodules+=\" nfs\"\n",
+                                "omit_dracutmodules+=\" resume \"\nomit_dracutmodules+=\" nfs\"\n"
+                                "BAD=\"unterminated\n",
                                 v);
         CHECK(v["GRUB_DEFAULT"] == "0");
         CHECK(v["GRUB_CMDLINE_LINUX"] == "root=x  y");
