@@ -30,9 +30,19 @@ const char *check_status_name(CheckStatus s)
         return "skip";
 }
 
+bool Report::undetermined() const
+{
+        // Without these facts nothing can be promised, even though nothing failed.
+        for (const char *id : {"kernel-support", "swap-present", "resume-device"})
+                if (auto *c = find(id); !c || c->status == CheckStatus::Skip)
+                        return true;
+        return false;
+}
+
 bool Report::ready() const
 {
-        return std::none_of(checks.begin(), checks.end(), [](auto &c) { return c.status == CheckStatus::Fail; });
+        return std::none_of(checks.begin(), checks.end(), [](auto &c) { return c.status == CheckStatus::Fail; }) &&
+               !undetermined();
 }
 
 const CheckResult *Report::find(const std::string &id) const

@@ -50,7 +50,10 @@ struct Report {
         std::optional<ImageReport> image;
         std::vector<std::string> notes;  // configuration warnings etc.
 
+        // ready: no check failed and the essential checks (kernel-support, swap-present,
+        // resume-device) could run. undetermined: one of those was skipped.
         bool ready() const;
+        bool undetermined() const;
         const CheckResult *find(const std::string &id) const;
 };
 

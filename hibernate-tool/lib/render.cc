@@ -127,6 +127,9 @@ std::string render_text(const Report &r, bool color, bool verbose)
                 o << paint("1;31", "Hibernation will not work") << ": " << fails << " check" << (fails == 1 ? "" : "s")
                   << " failed" << (warns ? ", " + std::to_string(warns) + " warning" + (warns == 1 ? "" : "s") : "")
                   << ".\n";
+        else if (r.undetermined())
+                o << paint("33", "Cannot tell whether hibernation works") << ": essential checks were skipped (run as "
+                  << "root?).\n";
         else if (warns)
                 o << paint("33", "Hibernation should work") << ", with " << warns << " warning" << (warns == 1 ? "" : "s")
                   << ".\n";
