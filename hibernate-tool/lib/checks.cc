@@ -963,12 +963,13 @@ void check_bootloader(Ctx &c)
                 detail += " Generated " + *cfg_path + ", entry '" + printable(gen_title) +
                           "': resume=" + gen_resume.value_or("(none)") +
                           " resume_offset=" + gen_offset.value_or("(none)") + ".";
-        std::string regen = "Run update-grub (or grub-mkconfig -o " + cfg_path.value_or("/boot/grub/grub.cfg") + ").";
+        std::string regen = "run update-grub (or grub-mkconfig -o " + cfg_path.value_or("/boot/grub/grub.cfg") + ").";
+        std::string Regen = "R" + regen.substr(1);
 
         if (gen_known && (g_resume != gen_resume || g_offset != gen_offset)) {
                 c.add(id, CheckStatus::Warn,
                       "/etc/default/grub and the generated grub.cfg disagree on resume= (regeneration pending)", detail,
-                      regen);
+                      Regen);
                 return;
         }
         if (!g_resume) {
@@ -1001,7 +1002,7 @@ void check_bootloader(Ctx &c)
                       "GRUB's resume=" + printable(*g_resume) + (resolves ? " is not the current resume target"
                                                                            : " does not resolve to a device"),
                       detail + " " + err + ".",
-                      c.target ? "Set resume=" + spec_text(*c.target) + " in GRUB_CMDLINE_LINUX, then " + regen : regen);
+                      c.target ? "Set resume=" + spec_text(*c.target) + " in GRUB_CMDLINE_LINUX, then " + regen : Regen);
                 return;
         }
         if (c.file_map && (!g_offset || parse_u64(*g_offset) != c.file_map->resume_offset)) {
