@@ -2,6 +2,7 @@
 #include "checks.hh"
 
 #include <algorithm>
+#include <map>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,7 +91,19 @@ struct Ctx {
         std::optional<SwapFileMapping> file_map;   // when the resume swap is a file
         std::optional<std::string> file_map_error;
 
+        std::map<std::pair<std::string, uint64_t>, Result<ProbeInfo>> swap_probes;
+
         Ctx(const Host &h, const Config &c, Report &r) : host(h), cfg(c), rep(r) {}
+
+        // Swap/image probes are asked for by several checks: probe each place once.
+        const Result<ProbeInfo> &probe_swap(const std::string &path, uint64_t offset = 0)
+        {
+                auto key = std::make_pair(path, offset);
+                auto it = swap_probes.find(key);
+                if (it == swap_probes.end())
+                        it = swap_probes.emplace(key, probe_device(host, path, offset, true)).first;
+                return it->second;
+        }
 
         void add(std::string id, CheckStatus st, std::string summary, std::string detail = {},
                  std::string remedy = {})
@@ -286,12 +299,9 @@ void gather_swaps(Ctx &c)
         for (auto &e : c.swaps.entries) {
                 SwapReport s;
                 s.entry = e;
-                if (e.kind != SwapKind::File) {
-                        if (auto p = probe_device(c.host, e.path); p && p->uuid)
-                                s.uuid = p->uuid;
-                } else if (auto p = probe_device(c.host, e.path); p && p->uuid) {
-                        s.uuid = p->uuid;  // the swap file's own header UUID
-                }
+                // For a swap file this is the file's own swap header UUID.
+                if (auto &p = c.probe_swap(e.path); p && p->uuid)
+                        s.uuid = p->uuid;
                 c.rep.swaps.push_back(std::move(s));
         }
 }
@@ -487,8 +497,12 @@ void check_resume_device(Ctx &c)
                 return;
         }
         c.rep.resume_device = c.device->path;
-        if (auto p = probe_device(c.host, c.device->path); p && p->uuid)
-                c.rep.resume_uuid = p->uuid;
+        if (c.resume_swap && c.swaps.entries[*c.resume_swap].kind != SwapKind::File) {
+                if (auto &p = c.probe_swap(c.device->path); p && p->uuid)
+                        c.rep.resume_uuid = p->uuid;
+        } else if (auto p = probe_device(c.host, c.device->path); p && p->uuid) {
+                c.rep.resume_uuid = p->uuid;  // the filesystem holding the swap file, or whatever is there
+        }
         std::string from = std::string(" (from ") +
                            (t.source == ResumeSource::Cmdline  ? "the kernel command line"
                             : t.source == ResumeSource::Sysfs  ? "/sys/power/resume"
@@ -674,7 +688,7 @@ void check_image(Ctx &c)
                 src = c.swaps.entries[*c.resume_swap].path;
                 header_off = 0;
         }
-        auto probe = probe_device(c.host, src, header_off);
+        auto &probe = c.probe_swap(src, header_off);
         if (!probe) {
                 c.add(id, CheckStatus::Skip, "Cannot probe " + printable(src) + " for a hibernation image",
                       probe.error().message);

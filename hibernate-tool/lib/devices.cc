@@ -31,7 +31,7 @@ std::optional<std::string> lookup(blkid_probe pr, const char *name)
 
 }  // namespace
 
-Result<ProbeInfo> probe_device(const Host &host, const std::string &abs, uint64_t offset)
+Result<ProbeInfo> probe_device(const Host &host, const std::string &abs, uint64_t offset, bool swap_only)
 {
         auto fd = host.open_read(abs);
         if (!fd)
@@ -58,7 +58,12 @@ Result<ProbeInfo> probe_device(const Host &host, const std::string &abs, uint64_
         blkid_probe_enable_superblocks(pr.get(), 1);
         blkid_probe_set_superblocks_flags(pr.get(), BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID | BLKID_SUBLKS_LABEL |
                                                            BLKID_SUBLKS_VERSION);
-        if (offset == 0 && S_ISBLK(st.st_mode)) {
+        if (swap_only) {
+                static char swap[] = "swap", swsuspend[] = "swsuspend";
+                char *types[] = {swap, swsuspend, nullptr};
+                blkid_probe_filter_superblocks_type(pr.get(), BLKID_FLTR_ONLYIN, types);
+        }
+        if (offset == 0 && S_ISBLK(st.st_mode) && !swap_only) {
                 blkid_probe_enable_partitions(pr.get(), 1);
                 blkid_probe_set_partitions_flags(pr.get(), BLKID_PARTS_ENTRY_DETAILS);
         }

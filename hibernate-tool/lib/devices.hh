@@ -30,7 +30,8 @@ struct ProbeInfo {
 
 // Probes the device (or fixture file) at abs path inside the root with libblkid, starting
 // at byte offset (for a swap file on a block device: resume_offset * page size).
-Result<ProbeInfo> probe_device(const Host &host, const std::string &abs, uint64_t offset = 0);
+// With swap_only, only the swap and hibernation-image probers run (a fraction of the I/O).
+Result<ProbeInfo> probe_device(const Host &host, const std::string &abs, uint64_t offset = 0, bool swap_only = false);
 
 // Device number of a device path: st_rdev for a block device node; for a regular file in a
 // fixture root, /sys/class/block/<name>/dev inside the root.
