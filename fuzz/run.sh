@@ -76,11 +76,14 @@ for t in "${targets[@]}"; do
                 echo "fuzz-$t: ok      $stats"
                 passed=$((passed + 1))
         else
-                what=$(grep -m1 -E '^==[0-9]+==ERROR: |^SUMMARY: |runtime error: |invariant failed' "$log" |
-                        sed 's/^==[0-9]*==//')
+                what=$(grep -m1 -E '^==[0-9]+== ?ERROR: |^SUMMARY: |runtime error: |invariant failed' "$log" |
+                        sed 's/^==[0-9]*== *//')
+                # innermost frame in our code (library or harness)
+                where=$(grep -m1 -oE '[^ ]*(hibernate-tool/lib|fuzz)/[^ /]+\.(cc|hh):[0-9]+(:[0-9]+)?' "$log")
                 unit=$(sed -n 's/.*Test unit written to \(.*\)/\1/p' "$log" | tail -n1)
                 echo "fuzz-$t: FAILED  (exit $rc) $stats"
                 echo "    ${what:-see log}"
+                [[ -n $where ]] && echo "    at:    ${where##*/../}"
                 [[ -n $unit ]] && echo "    input: $unit"
                 echo "    log:   $log"
                 failed=$((failed + 1))
