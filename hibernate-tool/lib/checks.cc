@@ -13,6 +13,7 @@
 #include "host.hh"
 #include "mounts.hh"
 #include "resume.hh"
+#include "target.hh"
 
 namespace ht {
 
@@ -70,30 +71,15 @@ std::string join(const std::vector<std::string> &v, const char *sep = " ")
 }
 
 // Everything gathered once and shared by the checks.
-struct Ctx {
-        const Host &host;
-        const Config &cfg;
+struct Ctx : TargetResolver {
         Report &rep;
-        size_t page_size = 4096;
 
         Result<std::string> cmdline_text = Error{ENODATA, ""};
-        Cmdline cmdline;
         Result<std::string> swaps_text = Error{ENODATA, ""};
-        SwapsParse swaps;
-        std::optional<std::vector<MountEntry>> mounts;
-
-        // Resume target resolution (resume-device)
-        std::optional<ResumeTarget> target;
-        std::optional<std::string> target_error;
-        std::optional<ResolvedDevice> device;      // resolved resume device
-        std::optional<std::string> device_error;
-        std::optional<size_t> resume_swap;         // index into swaps.entries
-        std::optional<SwapFileMapping> file_map;   // when the resume swap is a file
-        std::optional<std::string> file_map_error;
 
         std::map<std::pair<std::string, uint64_t>, Result<ProbeInfo>> swap_probes;
 
-        Ctx(const Host &h, const Config &c, Report &r) : host(h), cfg(c), rep(r) {}
+        Ctx(const Host &h, const Config &c, Report &r) : TargetResolver(h, c), rep(r) {}
 
         // Swap/image probes are asked for by several checks: probe each place once.
         const Result<ProbeInfo> &probe_swap(const std::string &path, uint64_t offset = 0)
@@ -112,57 +98,6 @@ struct Ctx {
                                                  std::move(remedy)});
         }
 
-        std::vector<std::string> candidate_paths() const
-        {
-                std::vector<std::string> c;
-                for (auto &e : swaps.entries)
-                        if (e.kind != SwapKind::File)
-                                c.push_back(e.path);
-                // Image files in fixture roots (a real /dev holds only nodes the links cover).
-                if (!host.is_real_root()) {
-                        if (auto names = host.list_dir("/dev")) {
-                                for (auto &n : *names) {
-                                        std::string p = "/dev/" + n;
-                                        auto st = host.stat(p);
-                                        if (st && (S_ISREG(st->st_mode) || S_ISBLK(st->st_mode)) &&
-                                            std::find(c.begin(), c.end(), p) == c.end())
-                                                c.push_back(p);
-                                        if (c.size() > 256)
-                                                break;
-                                }
-                        }
-                }
-                return c;
-        }
-
-        bool eligible(const SwapEntry &e) const { return e.kind != SwapKind::Zram && !e.deleted; }
-
-        // Block device (canonical path, devnum) a swap file lives on, through the mount table.
-        std::optional<ResolvedDevice> file_device(const SwapEntry &e)
-        {
-                if (!mounts) {
-                        auto m = read_mountinfo(host);
-                        mounts = m ? *m : std::vector<MountEntry>{};
-                }
-                auto m = mount_containing(*mounts, e.path);
-                if (!m || m->source.empty() || m->source[0] != '/')
-                        return std::nullopt;
-                ResolvedDevice d;
-                auto canon = host.canonicalize(m->source);
-                d.path = canon ? *canon : m->source;
-                if (auto dn = device_number(host, d.path))
-                        d.devnum = *dn;
-                else if (m->fstype != "btrfs")  // btrfs reports anonymous st_dev numbers
-                        d.devnum = m->devnum;
-                return d;
-        }
-
-        bool same_device(const ResolvedDevice &a, const ResolvedDevice &b) const
-        {
-                if (a.devnum && b.devnum)
-                        return *a.devnum == *b.devnum;
-                return a.path == b.path;
-        }
 };
 
 // ---- kernel-support -------------------------------------------------------------------
@@ -351,104 +286,6 @@ void check_swap_present(Ctx &c)
 
 // ---- resume-device ---------------------------------------------------------------------
 
-void resolve_target(Ctx &c)
-{
-        ResumeInputs in;
-        in.cmdline = c.cmdline;
-        if (auto r = c.host.read_line("/sys/power/resume"))
-                in.sysfs_resume = *r;
-        if (auto r = c.host.read_line("/sys/power/resume_offset"))
-                in.sysfs_resume_offset = *r;
-        auto sel = select_resume_target(in, c.cfg);
-        if (!sel) {
-                c.target_error = sel.error().message;
-                return;
-        }
-        if (*sel) {
-                c.target = **sel;
-        } else {
-                // auto: the one obvious candidate, as systemd-sleep would choose it: the
-                // usable swap with the highest priority, then the most free space.
-                std::optional<size_t> best;
-                for (size_t i = 0; i < c.swaps.entries.size(); i++) {
-                        auto &e = c.swaps.entries[i];
-                        if (!c.eligible(e))
-                                continue;
-                        if (!best) {
-                                best = i;
-                                continue;
-                        }
-                        auto &b = c.swaps.entries[*best];
-                        if (e.priority > b.priority ||
-                            (e.priority == b.priority && e.size_bytes - e.used_bytes > b.size_bytes - b.used_bytes))
-                                best = i;
-                }
-                if (!best)
-                        return;
-                auto &e = c.swaps.entries[*best];
-                ResumeTarget t;
-                t.source = ResumeSource::Auto;
-                if (e.kind == SwapKind::File) {
-                        auto dev = c.file_device(e);
-                        if (!dev)
-                                return;
-                        t.spec.kind = SpecKind::Path;
-                        t.spec.value = dev->path;
-                        if (auto m = map_swap_file(c.host, e.path, c.page_size)) {
-                                t.offset = m->resume_offset;
-                                t.offset_origin = "auto";
-                        }
-                } else {
-                        t.spec.kind = SpecKind::Path;
-                        t.spec.value = e.path;
-                }
-                t.spec.original = t.spec.value;
-                c.target = t;
-        }
-        auto dev = resolve_device(c.host, c.target->spec, c.candidate_paths());
-        if (!dev) {
-                c.device_error = dev.error().message;
-                return;
-        }
-        c.device = *dev;
-        // Which active swap is it?
-        std::vector<size_t> files;
-        for (size_t i = 0; i < c.swaps.entries.size(); i++) {
-                auto &e = c.swaps.entries[i];
-                if (!c.eligible(e))
-                        continue;
-                if (e.kind != SwapKind::File) {
-                        ResolvedDevice sd;
-                        auto canon = c.host.canonicalize(e.path);
-                        sd.path = canon ? *canon : e.path;
-                        if (auto dn = device_number(c.host, sd.path))
-                                sd.devnum = *dn;
-                        if (c.same_device(sd, *c.device)) {
-                                c.resume_swap = i;
-                                return;
-                        }
-                } else if (auto fd = c.file_device(e); fd && c.same_device(*fd, *c.device)) {
-                        files.push_back(i);
-                }
-        }
-        if (files.empty())
-                return;
-        // Several swap files on one filesystem: the one whose first page is resume_offset.
-        for (size_t i : files) {
-                auto m = map_swap_file(c.host, c.swaps.entries[i].path, c.page_size);
-                if (m && c.target->offset && m->resume_offset == *c.target->offset) {
-                        c.resume_swap = i;
-                        c.file_map = *m;
-                        return;
-                }
-        }
-        c.resume_swap = files.front();
-        auto m = map_swap_file(c.host, c.swaps.entries[files.front()].path, c.page_size);
-        if (m)
-                c.file_map = *m;
-        else
-                c.file_map_error = m.error().message;
-}
 
 std::string spec_text(const ResumeTarget &t)
 {
@@ -1045,7 +882,7 @@ Report run_checks(const Host &host, const Config &cfg)
         if (c.cmdline_text)
                 c.cmdline = Cmdline(*c.cmdline_text);
         gather_swaps(c);
-        resolve_target(c);
+        c.resolve();
 
         check_kernel_support(c);
         check_lockdown(c);
