@@ -84,6 +84,104 @@ Result<CheckOptions> parse_check_args(const std::vector<std::string> &args)
         return o;
 }
 
+const char TOOL_USAGE[] =
+        "Usage: hibernate-tool VERB [OPTIONS]\n"
+        "\n"
+        "Verbs:\n"
+        "  resume       in the initramfs: resume from the configured device when that is safe\n"
+        "  record       write the hibernation record onto the resume swap (before hibernating)\n"
+        "  invalidate   turn a waiting hibernation image back into plain swap\n"
+        "\n"
+        "Options:\n"
+        "  --root DIR        operate on the system under DIR (default /)\n"
+        "  --config FILE     read FILE instead of /etc/hibernate-tool/hibernate.toml\n"
+        "  --boot-entry ID   record: the boot entry that will resume the image\n"
+        "  --dry-run         resume: decide and report, change nothing\n"
+        "  --json            print the result as JSON\n"
+        "  -h, --help        show this help\n"
+        "  --version         show the version\n"
+        "\n"
+        "Exit status: resume always 0 (continue the boot) unless the usage is wrong (2);\n"
+        "record and invalidate 0 on success, 1 when refused or failed, 2 usage error.\n";
+
+Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
+{
+        ToolOptions o;
+        for (size_t i = 0; i < args.size(); i++) {
+                std::string a = args[i];
+                std::optional<std::string> inline_val;
+                if (a.rfind("--", 0) == 0) {
+                        auto eq = a.find('=');
+                        if (eq != std::string::npos) {
+                                inline_val = a.substr(eq + 1);
+                                a.resize(eq);
+                        }
+                }
+                auto need_value = [&](const char *name) -> Result<std::string> {
+                        if (inline_val)
+                                return *inline_val;
+                        if (i + 1 >= args.size())
+                                return Error{EINVAL, std::string("option '") + name + "' needs a value"};
+                        return args[++i];
+                };
+                auto flag = [&](bool &dst, const char *name) -> Status {
+                        if (inline_val)
+                                return Error{EINVAL, std::string("option '") + name + "' takes no value"};
+                        dst = true;
+                        return ok_status();
+                };
+                Status st = ok_status();
+                if (a == "--root") {
+                        auto v = need_value("--root");
+                        if (!v)
+                                return v.error();
+                        if (v->empty())
+                                return Error{EINVAL, "--root needs a directory"};
+                        o.root = *v;
+                } else if (a == "--config") {
+                        auto v = need_value("--config");
+                        if (!v)
+                                return v.error();
+                        if (v->empty())
+                                return Error{EINVAL, "--config needs a file name"};
+                        o.config = *v;
+                } else if (a == "--boot-entry") {
+                        auto v = need_value("--boot-entry");
+                        if (!v)
+                                return v.error();
+                        for (char c : *v)
+                                if (static_cast<unsigned char>(c) < 0x20)
+                                        return Error{EINVAL, "--boot-entry contains control characters"};
+                        o.boot_entry = *v;
+                } else if (a == "--json") {
+                        st = flag(o.json, "--json");
+                } else if (a == "--dry-run") {
+                        st = flag(o.dry_run, "--dry-run");
+                } else if (a == "--help" || a == "-h") {
+                        o.help = true;
+                } else if (a == "--version") {
+                        o.version = true;
+                } else if (!a.empty() && a[0] == '-') {
+                        return Error{EINVAL, "unknown option '" + printable(a) + "'"};
+                } else if (o.verb.empty()) {
+                        if (a != "resume" && a != "record" && a != "invalidate")
+                                return Error{EINVAL, "unknown verb '" + printable(a) + "'"};
+                        o.verb = a;
+                } else {
+                        return Error{EINVAL, "unexpected argument '" + printable(a) + "'"};
+                }
+                if (!st)
+                        return st.error();
+        }
+        if (o.verb.empty() && !o.help && !o.version)
+                return Error{EINVAL, "no verb given"};
+        if (!o.boot_entry.empty() && o.verb != "record")
+                return Error{EINVAL, "--boot-entry applies to record only"};
+        if (o.dry_run && o.verb != "resume")
+                return Error{EINVAL, "--dry-run applies to resume only"};
+        return o;
+}
+
 bool want_color(int fd)
 {
         const char *nc = std::getenv("NO_COLOR");

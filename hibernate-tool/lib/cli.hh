@@ -24,6 +24,20 @@ Result<CheckOptions> parse_check_args(const std::vector<std::string> &args);
 
 extern const char CHECK_USAGE[];
 
+// hibernate-tool VERB [OPTIONS]
+struct ToolOptions {
+        std::string verb;  // resume, record, invalidate
+        std::string root = "/";
+        std::optional<std::string> config;
+        std::string boot_entry;  // record: --boot-entry ID
+        bool json = false;
+        bool dry_run = false;
+        bool help = false;
+        bool version = false;
+};
+Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args);
+extern const char TOOL_USAGE[];
+
 // Colour only when the stream is a terminal and NO_COLOR is unset (https://no-color.org).
 bool want_color(int fd);
 

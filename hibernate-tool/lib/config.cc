@@ -65,6 +65,15 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                 if (!vv.is_integer() || !i || *i < 0)
                                         return type_error(source_name, vv, full, "a non-negative integer (pages)");
                                 cfg.resume_offset = static_cast<uint64_t>(*i);
+                        } else if (full == "resume.timeout_sec") {
+                                auto i = vv.value<int64_t>();
+                                if (!vv.is_integer() || !i || *i < 0 || *i > 86400)
+                                        return type_error(source_name, vv, full, "an integer from 0 to 86400 (seconds)");
+                                cfg.resume_timeout_sec = static_cast<unsigned>(*i);
+                        } else if (full == "resume.require_record") {
+                                if (!vv.is_boolean())
+                                        return type_error(source_name, vv, full, "true or false");
+                                cfg.require_record = *vv.value<bool>();
                         } else if (full == "check.swap_margin_percent") {
                                 auto i = vv.value<int64_t>();
                                 if (!vv.is_integer() || !i || *i < 0 || *i > 1000)

@@ -22,6 +22,9 @@ struct Config {
         std::optional<std::string> resume_device;  // device spec, used when neither the kernel
                                                    // command line nor sysfs names one
         std::optional<uint64_t> resume_offset;     // pages, for a swap file
+        unsigned resume_timeout_sec = 10;          // how long the resume helper waits for the device
+                                                   // (resumedelay= overrides, resumewait: no bound)
+        bool require_record = false;               // refuse images without a hibernation record
         // [check]
         unsigned swap_margin_percent = 10;  // swap-size: warn unless free swap exceeds the
                                             // estimate by this much

@@ -249,4 +249,62 @@ Result<struct ::stat> Host::stat(std::string_view abs) const
         return st;
 }
 
+Status Host::write_file_atomic(std::string_view abs, std::string_view content, mode_t mode) const
+{
+        std::string a(abs);
+        auto slash = a.rfind('/');
+        std::string dir = slash == 0 ? "/" : a.substr(0, slash);
+        std::string name = a.substr(slash + 1);
+        if (name.empty())
+                return Error{EINVAL, "no file name in '" + a + "'"};
+        // Create missing directories inside the root.
+        std::string cur;
+        for (auto &comp : split_components(dir)) {
+                cur += "/" + comp;
+                auto c = canonicalize(cur, true);
+                if (!c)
+                        return c.error();
+                if (::mkdir(path(*c).c_str(), 0755) < 0 && errno != EEXIST)
+                        return Error::from_errno(errno, "Failed to create '" + cur + "'");
+        }
+        auto cdir = canonicalize(dir);
+        if (!cdir)
+                return cdir.error();
+        std::string hdir = path(*cdir);
+        std::string tmpl = hdir + "/." + name + ".XXXXXX";
+        int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+        if (fd < 0)
+                return Error::from_errno(errno, "Failed to create a temporary file in '" + dir + "'");
+        auto fail = [&](const char *what) {
+                int e = errno;
+                ::close(fd);
+                ::unlink(tmpl.c_str());
+                return Error::from_errno(e, std::string(what) + " '" + a + "'");
+        };
+        size_t off = 0;
+        while (off < content.size()) {
+                ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return fail("Failed to write");
+                }
+                off += static_cast<size_t>(n);
+        }
+        if (::fchmod(fd, mode) < 0 || ::fsync(fd) < 0)
+                return fail("Failed to sync");
+        ::close(fd);
+        if (::rename(tmpl.c_str(), (hdir + "/" + name).c_str()) < 0) {
+                int e = errno;
+                ::unlink(tmpl.c_str());
+                return Error::from_errno(e, "Failed to rename into '" + a + "'");
+        }
+        int dfd = ::open(hdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+                (void) ::fsync(dfd);
+                ::close(dfd);
+        }
+        return ok_status();
+}
+
 }  // namespace ht

@@ -41,6 +41,10 @@ public:
         Result<std::vector<std::string>> list_dir(std::string_view abs) const;  // sorted names
         bool exists(std::string_view abs) const;
         Result<struct ::stat> stat(std::string_view abs) const;  // follows links inside root
+        // Writes a file atomically: temp file in the same directory, fsync, rename, fsync of
+        // the directory. Creates missing parent directories (mode 0755).
+        Status write_file_atomic(std::string_view abs, std::string_view content, mode_t mode = 0644) const;
+
         // Opens read-only (O_CLOEXEC|O_NOCTTY) after resolving inside the root.
         Result<int> open_read(std::string_view abs) const;
 

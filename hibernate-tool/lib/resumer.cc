@@ -1,2 +1,482 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "resumer.hh"
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <poll.h>
+#include <set>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.hh"
+#include "devices.hh"
+#include "host.hh"
+#include "mounts.hh"
+#include "parse.hh"
+#include "resume.hh"
+#include "swsusp.hh"
+#include "target.hh"
+
+namespace ht {
+
+namespace {
+
+std::string kernel_release(const Host &host)
+{
+        auto r = host.read_line("/proc/sys/kernel/osrelease");
+        return r ? *r : std::string();
+}
+
+FsKind kind_of(const std::string &type)
+{
+        if (type == "ext2" || type == "ext3" || type == "ext4")
+                return FsKind::Ext;
+        if (type == "btrfs")
+                return FsKind::Btrfs;
+        if (type == "xfs")
+                return FsKind::Xfs;
+        return FsKind::Other;
+}
+
+}  // namespace
+
+uint32_t known_swsusp_flags(const std::string &release)
+{
+        unsigned maj = 0, min = 0;
+        if (std::sscanf(release.c_str(), "%u.%u", &maj, &min) != 2)
+                return SF_KNOWN_6_1;
+        uint32_t f = SF_KNOWN_6_1;
+        if (maj > 6 || (maj == 6 && min >= 9))
+                f |= SF_COMPRESSION_ALG_LZ4;
+        return f;
+}
+
+// ---- record ----------------------------------------------------------------------------
+
+Result<HibRecord> build_record(const Host &host, const std::string &boot_entry)
+{
+        HibRecord r;
+        r.created = static_cast<uint64_t>(std::time(nullptr));
+        r.kernel_release = kernel_release(host);
+        if (r.kernel_release.empty())
+                return Error{ENODATA, "Cannot read the running kernel's release (/proc/sys/kernel/osrelease)"};
+        r.boot_entry = boot_entry;
+        auto mounts = read_mountinfo(host);
+        if (!mounts)
+                return mounts.error();
+        std::set<std::string> seen;
+        for (auto &m : *mounts) {
+                if (m.read_only || m.source.rfind("/dev/", 0) != 0)
+                        continue;
+                auto probe = probe_device(host, m.source);
+                if (!probe || !probe->uuid)
+                        continue;
+                if (!seen.insert(*probe->uuid).second)
+                        continue;  // bind mounts, btrfs subvolumes
+                FsMark f;
+                f.kind = kind_of(probe->type);
+                f.fstype = probe->type;
+                f.mountpoint = m.target;
+                if (f.kind == FsKind::Ext) {
+                        auto sb = host.read_at(m.source, 1024, 1024);
+                        if (!sb)
+                                return Error{sb.error().code, "Cannot read the superblock of " + m.source + " (" +
+                                                                      m.target + "): " + sb.error().message};
+                        auto mark = parse_ext_superblock(*sb);
+                        if (!mark)
+                                return Error{EINVAL, m.source + " (" + m.target + "): " + mark.error().message};
+                        mark->fstype = probe->type;
+                        mark->mountpoint = m.target;
+                        f = *mark;
+                } else if (auto u = parse_uuid(*probe->uuid)) {
+                        f.uuid = *u;
+                } else {
+                        continue;  // vfat-style short serials cannot be recorded
+                }
+                r.filesystems.push_back(f);
+        }
+        return r;
+}
+
+Result<RecordResult> write_record(const Host &host, const Config &cfg, const std::string &boot_entry)
+{
+        TargetResolver t(host, cfg);
+        if (auto st = t.load_inputs(); !st)
+                return st.error();
+        t.resolve();
+        if (t.target_error)
+                return Error{EINVAL, *t.target_error};
+        if (!t.target)
+                return Error{ENODEV, "No resume target is configured and no usable swap is active"};
+        if (!t.device)
+                return Error{ENODEV, t.device_error.value_or("The resume target does not resolve")};
+        if (!t.resume_swap)
+                return Error{ENODEV, "The resume device " + t.device->path + " is not an active swap"};
+        auto &swap = t.swaps.entries[*t.resume_swap];
+        if (swap.kind == SwapKind::File) {
+                if (!t.file_map)
+                        return Error{EINVAL, "Cannot map swap file " + swap.path + ": " +
+                                                     t.file_map_error.value_or("unknown error")};
+                if (!t.target->offset || *t.target->offset != t.file_map->resume_offset)
+                        return Error{EINVAL, "resume_offset does not point at swap file " + swap.path + " (it starts at page " +
+                                                     std::to_string(t.file_map->resume_offset) + ")"};
+        }
+        if (t.page_size != 4096)
+                return Error{ENOTSUP, "the hibernation record supports 4096-byte pages only"};
+        uint64_t off = t.header_offset();
+        auto page = read_header_page(host, t.device->path, off, t.page_size);
+        if (!page)
+                return page.error();
+        if (auto st = check_record_space(*page); !st)
+                return Error{st.error().code, t.device->path + ": " + st.error().message};
+        auto rec = build_record(host, boot_entry);
+        if (!rec)
+                return rec.error();
+        auto bytes = encode_record(*rec);
+        if (!bytes)
+                return bytes.error();
+        std::string newpage = *page;
+        std::memset(newpage.data() + RECORD_OFFSET, 0, RECORD_END - RECORD_OFFSET);
+        std::memcpy(newpage.data() + RECORD_OFFSET, bytes->data(), bytes->size());
+        if (auto st = write_header_page(host, t.device->path, off, newpage); !st)
+                return st.error();
+        return RecordResult{t.device->path, off, *rec};
+}
+
+// ---- invalidation ----------------------------------------------------------------------
+
+Status invalidate_image(const Host &host, const std::string &dev, uint64_t off)
+{
+        auto page = read_header_page(host, dev, off, 4096);
+        if (!page)
+                return page.error();
+        auto h = parse_swsusp_header(*page);
+        if (!h)
+                return h.error();
+        if (h->kind != SwapSignature::Hibernate)
+                return Error{EINVAL, dev + " holds no Linux hibernation image (signature '" + printable(h->sig) + "')"};
+        if (h->orig_sig != "SWAPSPACE2")
+                return Error{EINVAL, dev + ": the image header's saved signature is '" + printable(h->orig_sig) +
+                                             "', not SWAPSPACE2; refusing to guess"};
+        std::string np = *page;
+        std::memcpy(np.data() + 4096 - 10, np.data() + 4096 - 20, 10);  // sig := orig_sig
+        std::memset(np.data() + RECORD_OFFSET, 0, RECORD_END - RECORD_OFFSET);
+        return write_header_page(host, dev, off, np);
+}
+
+Result<std::string> invalidate_target(const Host &host, const Config &cfg)
+{
+        TargetResolver t(host, cfg);
+        (void) t.load_inputs();  // an image waiting means the swap is not active: fine
+        t.resolve();
+        if (t.target_error)
+                return Error{EINVAL, *t.target_error};
+        if (!t.target)
+                return Error{ENODEV, "No resume target is configured"};
+        if (!t.device)
+                return Error{ENODEV, t.device_error.value_or("The resume target does not resolve")};
+        if (auto st = invalidate_image(host, t.device->path, t.header_offset()); !st)
+                return st.error();
+        return t.device->path;
+}
+
+// ---- resume ------------------------------------------------------------------------------
+
+namespace {
+
+struct Fd {
+        int fd = -1;
+        ~Fd()
+        {
+                if (fd >= 0)
+                        ::close(fd);
+        }
+};
+
+// Waits, event-driven (inotify on /dev and /dev/disk/by-*), until the spec resolves to a
+// device node, or the bound passes (timeout_ms < 0: no bound).
+Result<ResolvedDevice> wait_for_device(const Host &host, const DeviceSpec &spec, long timeout_ms,
+                                       const std::vector<std::string> &extra)
+{
+        Fd in{::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)};
+        static const char *const dirs[] = {"/dev", "/dev/disk", "/dev/disk/by-uuid", "/dev/disk/by-label",
+                                           "/dev/disk/by-partuuid", "/dev/disk/by-partlabel", "/dev/block"};
+        auto watch = [&] {
+                if (in.fd < 0)
+                        return;
+                for (auto *d : dirs)
+                        (void) ::inotify_add_watch(in.fd, host.path(d).c_str(),
+                                                   IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR);
+        };
+        watch();
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
+        for (;;) {
+                auto candidates = extra;
+                if (auto names = host.list_dir("/sys/class/block"))
+                        for (auto &n : *names)
+                                candidates.push_back("/dev/" + n);
+                auto d = resolve_device(host, spec, candidates);
+                if (d)
+                        return d;
+                if (d.error().code == ELOOP || d.error().code == EINVAL)
+                        return d;
+                long remaining = -1;
+                if (timeout_ms >= 0) {
+                        auto now = std::chrono::steady_clock::now();
+                        if (now >= deadline)
+                                return d;
+                        remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
+                }
+                if (in.fd < 0)
+                        return Error{d.error().code, d.error().message + " (and inotify is unavailable to wait)"};
+                struct pollfd p{in.fd, POLLIN, 0};
+                int r = ::poll(&p, 1, remaining > INT32_MAX ? INT32_MAX : static_cast<int>(remaining));
+                if (r < 0 && errno != EINTR)
+                        return Error::from_errno(errno, "Failed to wait for the resume device");
+                char buf[4096];
+                while (::read(in.fd, buf, sizeof buf) > 0) {
+                }
+                watch();  // directories such as /dev/disk/by-uuid may have appeared
+        }
+}
+
+void log_kmsg(const Host &host, const std::string &line)
+{
+        if (!host.is_real_root())
+                return;
+        int fd = ::open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return;
+        std::string m = "<5>hibernate-tool: " + line + "\n";
+        (void) !::write(fd, m.data(), m.size());
+        ::close(fd);
+}
+
+// Finds a filesystem by UUID: udev link, else probing every block device in sysfs.
+std::optional<std::string> find_fs(const Host &host, const std::string &uuid)
+{
+        DeviceSpec spec;
+        spec.kind = SpecKind::Uuid;
+        spec.value = uuid;
+        std::vector<std::string> cands;
+        if (auto names = host.list_dir("/sys/class/block"))
+                for (auto &n : *names)
+                        cands.push_back("/dev/" + n);
+        if (!host.is_real_root())
+                if (auto names = host.list_dir("/dev"))
+                        for (auto &n : *names)
+                                cands.push_back("/dev/" + n);
+        auto d = resolve_device(host, spec, cands);
+        if (!d)
+                return std::nullopt;
+        return d->path;
+}
+
+}  // namespace
+
+ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOptions &opts)
+{
+        ResumeOutcome o;
+        auto done = [&](std::string result, std::string msg) {
+                o.result = std::move(result);
+                o.message = std::move(msg);
+                log_kmsg(host, o.message);
+                for (auto &w : o.warnings)
+                        log_kmsg(host, "warning: " + w);
+                if (!opts.dry_run)
+                        (void) write_last_resume(host, o);
+                return o;
+        };
+
+        auto cl = host.read_file("/proc/cmdline", 1u << 20);
+        Cmdline cmdline(cl ? *cl : std::string());
+        std::string why_disabled;
+        bool disabled = resume_disabled(cmdline, &why_disabled);
+
+        ResumeInputs in;
+        in.cmdline = cmdline;
+        auto sel = select_resume_target(in, cfg);
+        if (!sel)
+                return done("error", "not resuming: " + sel.error().message);
+        if (!*sel)
+                return done(disabled ? "disabled" : "no-target",
+                            disabled ? "not resuming: " + why_disabled + " on the kernel command line"
+                                     : "not resuming: no resume device configured (resume= or [resume] device)");
+        ResumeTarget target = **sel;
+        long timeout_ms = static_cast<long>(cfg.resume_timeout_sec) * 1000;
+        if (auto d = cmdline.value("resumedelay")) {
+                if (auto v = parse_u64(*d); v && *v <= 86400)
+                        timeout_ms = static_cast<long>(*v) * 1000;
+                else
+                        o.warnings.push_back("resumedelay=" + printable(*d) + " is not a number of seconds, ignoring");
+        }
+        if (cmdline.has_flag("resumewait"))
+                timeout_ms = -1;
+
+        auto dev = wait_for_device(host, target.spec, timeout_ms, {});
+        if (!dev)
+                return done(disabled ? "disabled" : "no-device",
+                            "not resuming: resume device " + printable(target.spec.original) + " did not appear" +
+                                    (timeout_ms >= 0 ? " within " + std::to_string(timeout_ms / 1000) + " s" : "") +
+                                    " (" + dev.error().message + ")");
+        o.device = dev->path;
+        uint64_t off = target.offset.value_or(0) * 4096;
+        auto probe = probe_device(host, dev->path, off, true);
+        if (!probe || probe->type != "swsuspend")
+                return done(disabled ? "disabled" : "no-image",
+                            disabled ? "not resuming: " + why_disabled + " on the kernel command line; no image on " +
+                                               dev->path
+                                     : "not resuming: no hibernation image on " + dev->path);
+
+        auto page = read_header_page(host, dev->path, off, 4096);
+        if (!page)
+                return done("refused", "not resuming: cannot read the image header on " + dev->path + ": " +
+                                               page.error().message);
+        auto hdr = parse_swsusp_header(*page);
+        if (!hdr || hdr->kind != SwapSignature::Hibernate)
+                return done("no-image", "not resuming: the image on " + dev->path +
+                                                " was written by another hibernation tool; leaving it alone");
+
+        auto invalidate = [&](const std::string &why) {
+                if (opts.dry_run)
+                        return done("refused", "not resuming: " + why + "; the image would be invalidated (dry run)");
+                auto st = invalidate_image(host, dev->path, off);
+                if (!st)
+                        return done("refused", "not resuming: " + why + "; invalidating the image failed: " +
+                                                       st.error().message);
+                return done("invalidated", "not resuming: " + why + "; image on " + dev->path + " invalidated");
+        };
+
+        if (disabled)
+                return invalidate(why_disabled + " on the kernel command line");
+
+        // The record (if any) names the kernel that wrote the image.
+        auto rec = decode_record(std::string_view(*page).substr(RECORD_OFFSET, RECORD_END - RECORD_OFFSET));
+        if (!rec)
+                return done("refused", "not resuming: " + rec.error().message +
+                                               "; image kept (boot with noresume to discard it)");
+        std::string writer = *rec ? (*rec)->kernel_release : std::string();
+        std::string boot_this = writer.empty() ? "the kernel that wrote it (no record names it)" : "Linux " + writer +
+                                                 ((*rec)->boot_entry.empty() ? "" : " (boot entry " + (*rec)->boot_entry + ")");
+
+        // Kernel compatibility: flags this kernel does not know, or (non-x86_64) another build.
+        std::string running = kernel_release(host);
+        uint32_t unknown = hdr->flags & ~known_swsusp_flags(running);
+        if (unknown) {
+                char buf[16];
+                std::snprintf(buf, sizeof buf, "0x%x", unknown);
+                return done("refused", "not resuming: the image uses header flags " + std::string(buf) +
+                                               " that Linux " + running + " does not understand (e.g. LZ4 from 6.9 on); "
+                                               "image kept: boot " + boot_this + " to resume it");
+        }
+        // Walk to swsusp_info: a corrupt header is refused, never repaired.
+        auto read_page = [&](uint64_t pg) -> Result<std::string> {
+                if (pg == 0 || pg > UINT64_MAX / 4096 - off / 4096)
+                        return Error{EINVAL, "page offset " + std::to_string(pg) + " is out of range"};
+                return host.read_at(dev->path, pg * 4096, 4096);
+        };
+        std::string corrupt;
+        SwsuspInfo info;
+        if (auto mp = read_page(hdr->image); !mp)
+                corrupt = "image map page: " + mp.error().message;
+        else if (auto head = parse_swap_map_page(*mp); !head)
+                corrupt = head.error().message;
+        else if (auto ip = read_page(head->first_entry); !ip)
+                corrupt = "image header page: " + ip.error().message;
+        else if (auto in2 = parse_swsusp_info(*ip, 4096); !in2)
+                corrupt = in2.error().message;
+        else
+                info = *in2;
+        if (!corrupt.empty())
+                return done("refused", "not resuming: the image on " + dev->path + " is corrupt (" + corrupt +
+                                               "); image kept (boot with noresume to discard it)");
+        if (!info.x86_64_arch_record && !info.release.empty() && info.release != running)
+                return done("refused", "not resuming: the image was written by Linux " + info.release +
+                                               ", which this architecture requires to restore it; image kept: boot " +
+                                               "Linux " + info.release);
+
+        // Filesystems changed since hibernation?
+        if (!*rec) {
+                if (cfg.require_record)
+                        return invalidate("the image has no hibernation record, so its filesystems cannot be verified "
+                                          "([resume] require_record = true)");
+                o.warnings.push_back("the image has no hibernation record (hibernated by other means): its "
+                                     "filesystems cannot be verified");
+        } else {
+                for (auto &f : (*rec)->filesystems) {
+                        if (!fs_kind_covered(f.kind)) {
+                                o.warnings.push_back(std::string(fs_kind_name(f.kind)) + " filesystem UUID=" + f.uuid_str() +
+                                                     " has no change marker the initramfs can read; not verified");
+                                continue;
+                        }
+                        auto path = find_fs(host, f.uuid_str());
+                        if (!path) {
+                                o.warnings.push_back("filesystem UUID=" + f.uuid_str() + " recorded at hibernation is not "
+                                                     "present");
+                                continue;
+                        }
+                        auto sb = host.read_at(*path, 1024, 1024);
+                        auto now = sb ? parse_ext_superblock(*sb) : Result<FsMark>(sb.error());
+                        if (!now)
+                                return invalidate("filesystem UUID=" + f.uuid_str() + " on " + *path +
+                                                  " cannot be verified (" + now.error().message + ")");
+                        if (auto ch = fs_change(f, *now); !ch.empty())
+                                return invalidate("filesystem UUID=" + f.uuid_str() + " on " + *path + " was " + ch +
+                                                  ", resuming would corrupt it");
+                }
+        }
+
+        if (!dev->devnum)
+                return done("refused", "not resuming: cannot tell the device number of " + dev->path);
+        if (opts.dry_run)
+                return done("would-resume", "would resume from " + dev->path + " (" + std::to_string(info.pages) +
+                                                    " pages written by " + (writer.empty() ? "an unrecorded kernel" : writer) +
+                                                    ")");
+        // Hand over: offset first, then the device; the second write starts the resume.
+        std::string msg = "resuming from " + dev->path + " (" + std::to_string(info.pages) + " pages" +
+                          (writer.empty() ? "" : ", written by Linux " + writer) + ")";
+        log_kmsg(host, msg);
+        o.result = "resuming";
+        o.message = msg;
+        (void) write_last_resume(host, o);
+        auto wr = [&](const char *file, const std::string &v) -> Status {
+                auto canon = host.canonicalize(file);
+                if (!canon)
+                        return canon.error();
+                int fd = ::open(host.path(*canon).c_str(), O_WRONLY | O_CLOEXEC | O_TRUNC);
+                if (fd < 0)
+                        return Error::from_errno(errno, std::string("Failed to open ") + file);
+                ssize_t n = ::write(fd, v.data(), v.size());
+                int e = errno;
+                ::close(fd);
+                if (n < 0)
+                        return Error::from_errno(e, std::string("Writing ") + v + " to " + file);
+                return ok_status();
+        };
+        if (auto st = wr("/sys/power/resume_offset", std::to_string(target.offset.value_or(0))); !st)
+                return done("resumed-failed", "resume failed: " + st.error().message);
+        if (auto st = wr("/sys/power/resume", dev->devnum->str()); !st)
+                return done("resumed-failed", "resume failed: " + st.error().message + " (see the kernel log)");
+        return done("resumed-failed", "resume failed: the kernel returned from resuming " + dev->path +
+                                              " (see the kernel log); continuing the boot");
+}
+
+Status write_last_resume(const Host &host, const ResumeOutcome &o)
+{
+        auto clean = [](std::string s) {
+                for (auto &c : s)
+                        if (c == '\n')
+                                c = ' ';
+                return s;
+        };
+        std::string s = "RESULT=" + o.result + "\nMESSAGE=" + clean(o.message) + "\nDEVICE=" + clean(o.device) +
+                        "\nTIME=" + std::to_string(std::time(nullptr)) + "\n";
+        for (auto &w : o.warnings)
+                s += "WARNING=" + clean(w) + "\n";
+        return host.write_file_atomic(LAST_RESUME_FILE, s);
+}
+
+}  // namespace ht

@@ -1,2 +1,53 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-int main() { return 2; }
+// hibernate-tool: parse arguments, load the configuration, dispatch to a verb.
+#include <cstdio>
+#include <exception>
+#include <sys/stat.h>
+
+#include "verbs.hh"
+#include "version.hh"
+
+int main(int argc, char **argv)
+{
+        try {
+                std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+                auto o = ht::parse_tool_args(args);
+                if (!o) {
+                        std::fprintf(stderr, "hibernate-tool: %s\nTry 'hibernate-tool --help'.\n", o.error().message.c_str());
+                        return 2;
+                }
+                if (o->help) {
+                        std::fputs(ht::TOOL_USAGE, stdout);
+                        return 0;
+                }
+                if (o->version) {
+                        std::printf("hibernate-tool %s\n", HT_VERSION);
+                        return 0;
+                }
+                struct stat st;
+                if (::stat(o->root.c_str(), &st) < 0 || !S_ISDIR(st.st_mode)) {
+                        std::fprintf(stderr, "hibernate-tool: --root '%s' is not a directory\n", o->root.c_str());
+                        return 2;
+                }
+                ht::Host host(o->root);
+                auto cfg = ht::load_config(host, o->config);
+                if (!cfg) {
+                        std::fprintf(stderr, "hibernate-tool: %s\n", cfg.error().message.c_str());
+                        if (o->verb == "resume") {  // never block a boot over configuration
+                                std::printf("hibernate-tool: not resuming: bad configuration\n");
+                                return 0;
+                        }
+                        return 2;
+                }
+                for (auto &w : cfg->warnings)
+                        std::fprintf(stderr, "hibernate-tool: %s\n", w.c_str());
+                if (o->verb == "resume")
+                        return verb_resume(host, *cfg, *o);
+                if (o->verb == "record")
+                        return verb_record(host, *cfg, *o);
+                return verb_invalidate(host, *cfg, *o);
+        } catch (const std::exception &e) {
+                std::fprintf(stderr, "hibernate-tool: internal error: %s\n", e.what());
+                return 2;
+        }
+}

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// hibernate-tool's verbs: one file each, each a few lines over the library.
+#pragma once
+
+#include "cli.hh"
+#include "config.hh"
+#include "host.hh"
+
+int verb_resume(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
+int verb_record(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
+int verb_invalidate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
