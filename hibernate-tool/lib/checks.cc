@@ -13,6 +13,7 @@
 #include "host.hh"
 #include "mounts.hh"
 #include "resume.hh"
+#include "resumer.hh"
 #include "target.hh"
 
 namespace ht {
@@ -603,6 +604,24 @@ void check_image(Ctx &c)
         if (!ir.problem.empty())
                 detail += " The image could not be described: " + ir.problem +
                           "; the kernel will refuse to resume it.";
+        if (page->size() == 4096) {
+                auto rec = decode_record(std::string_view(*page).substr(RECORD_OFFSET, RECORD_END - RECORD_OFFSET));
+                if (!rec) {
+                        ir.record_problem = rec.error().message;
+                        detail += " Hibernation record: " + rec.error().message + ".";
+                } else if (*rec) {
+                        ir.record = **rec;
+                        size_t covered = 0;
+                        for (auto &f : (*rec)->filesystems)
+                                covered += fs_kind_covered(f.kind);
+                        detail += " Hibernation record: written by Linux " + printable((*rec)->kernel_release) +
+                                  ((*rec)->boot_entry.empty() ? "" : " (boot entry " + printable((*rec)->boot_entry) + ")") +
+                                  ", " + std::to_string((*rec)->filesystems.size()) + " filesystem(s) recorded, " +
+                                  std::to_string(covered) + " verifiable at resume.";
+                } else {
+                        detail += " No hibernation record: the filesystems cannot be verified at resume.";
+                }
+        }
         c.rep.image = ir;
         c.add(id, CheckStatus::Warn, "A hibernation image is waiting on " + printable(src) + summary_tail, detail,
               remedy);
@@ -894,6 +913,34 @@ Report run_checks(const Host &host, const Config &cfg)
         check_image(c);
         check_initramfs(c);
         check_bootloader(c);
+
+        if (auto lr = host.read_file(LAST_RESUME_FILE, 64 * 1024)) {
+                ShellVars v;
+                LastResume l;
+                // KEY=value lines; values are plain text (no shell quoting), read verbatim.
+                size_t pos = 0;
+                while (pos < lr->size()) {
+                        size_t nl = lr->find('\n', pos);
+                        std::string line = lr->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+                        pos = nl == std::string::npos ? lr->size() : nl + 1;
+                        auto eq = line.find('=');
+                        if (eq == std::string::npos)
+                                continue;
+                        std::string k = line.substr(0, eq), val = line.substr(eq + 1);
+                        if (k == "RESULT")
+                                l.result = val;
+                        else if (k == "MESSAGE")
+                                l.message = val;
+                        else if (k == "DEVICE")
+                                l.device = val;
+                        else if (k == "TIME")
+                                l.time = parse_u64(val).value_or(0);
+                        else if (k == "WARNING")
+                                l.warnings.push_back(val);
+                }
+                if (!l.result.empty())
+                        rep.last_resume = l;
+        }
         return rep;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "parse.hh"
+#include "record.hh"
 #include "swsusp.hh"
 
 namespace ht {
@@ -37,6 +38,15 @@ struct ImageReport {
         SwsuspHeader header;
         std::optional<SwsuspInfo> info;
         std::string problem;         // why the image could not be read, if so
+        std::optional<HibRecord> record;  // hibernation record next to the header, if any
+        std::string record_problem;
+};
+
+// /run/hibernate-tool/last-resume, as the initramfs helper left it.
+struct LastResume {
+        std::string result, message, device;
+        uint64_t time = 0;
+        std::vector<std::string> warnings;
 };
 
 struct Report {
@@ -49,6 +59,7 @@ struct Report {
         std::vector<std::string> kernel_modes;
         std::optional<ImageReport> image;
         std::vector<std::string> notes;  // configuration warnings etc.
+        std::optional<LastResume> last_resume;
 
         // ready: no check failed and the essential checks (kernel-support, swap-present,
         // resume-device) could run. undetermined: one of those was skipped.

@@ -87,7 +87,34 @@ std::string render_json(const Report &r)
                           << (in.release.empty() ? "null" : q(in.release))
                           << ", \"arch_record\": " << (in.x86_64_arch_record ? q("x86_64") : "null");
                 }
-                o << ", \"problem\": " << (im.problem.empty() ? "null" : q(im.problem)) << "}";
+                o << ", \"problem\": " << (im.problem.empty() ? "null" : q(im.problem)) << ", \"record\": ";
+                if (im.record) {
+                        auto &rc = *im.record;
+                        o << "{\"kernel\": " << q(rc.kernel_release) << ", \"boot_entry\": "
+                          << (rc.boot_entry.empty() ? "null" : q(rc.boot_entry)) << ", \"created\": " << rc.created
+                          << ", \"filesystems\": [";
+                        for (size_t i = 0; i < rc.filesystems.size(); i++) {
+                                auto &f = rc.filesystems[i];
+                                o << (i ? ", " : "") << "{\"uuid\": " << q(f.uuid_str()) << ", \"kind\": "
+                                  << q(fs_kind_name(f.kind)) << ", \"covered\": " << (fs_kind_covered(f.kind) ? "true" : "false")
+                                  << ", \"mount_count\": " << f.mount_count << "}";
+                        }
+                        o << "]}";
+                } else {
+                        o << "null";
+                }
+                o << ", \"record_problem\": " << (im.record_problem.empty() ? "null" : q(im.record_problem)) << "}";
+        }
+        o << ",\n  \"last_resume\": ";
+        if (r.last_resume) {
+                auto &l = *r.last_resume;
+                o << "{\"result\": " << q(l.result) << ", \"message\": " << q(l.message) << ", \"device\": "
+                  << (l.device.empty() ? "null" : q(l.device)) << ", \"time\": " << l.time << ", \"warnings\": [";
+                for (size_t i = 0; i < l.warnings.size(); i++)
+                        o << (i ? ", " : "") << q(l.warnings[i]);
+                o << "]}";
+        } else {
+                o << "null";
         }
         o << ",\n  \"notes\": [";
         for (size_t i = 0; i < r.notes.size(); i++)
@@ -123,6 +150,8 @@ std::string render_text(const Report &r, bool color, bool verbose)
         }
         for (auto &n : r.notes)
                 o << "note: " << n << "\n";
+        if (r.last_resume)
+                o << "Last resume attempt: " << r.last_resume->result << ": " << r.last_resume->message << "\n";
         if (fails)
                 o << paint("1;31", "Hibernation will not work") << ": " << fails << " check" << (fails == 1 ? "" : "s")
                   << " failed" << (warns ? ", " + std::to_string(warns) + " warning" + (warns == 1 ? "" : "s") : "")

@@ -64,6 +64,12 @@ expect_out 'resume failed: the kernel returned'      # a fixture's sysfs is a fi
 [ "$(cat "$R/sys/power/resume")" = "254:16" ] && ok || fail "[$CASE] /sys/power/resume is '$(cat "$R/sys/power/resume")'"
 grep -q '^RESULT=resumed-failed' "$R/run/hibernate-tool/last-resume" && ok || fail "[$CASE] last-resume: $(cat "$R/run/hibernate-tool/last-resume")"
 [ "$(sig "$R/dev/vdb")" = S1SUSPEND ] && ok || fail "[$CASE] the helper must not touch a resumable image"
+CASE=check-reports-record-and-last-resume
+run_check "$R"
+expect image warn 'Hibernation record: written by Linux 6.1.0-56-amd64 \(boot entry gnulinux-6.1.0-56-amd64\), 1 filesystem'
+expect_json ".image.record.kernel == \"6.1.0-56-amd64\" and .image.record.filesystems[0].uuid == \"$UUID_VDC\" and .image.record.filesystems[0].mount_count == 7" '.image'
+expect_json '.last_resume.result == "resumed-failed" and .last_resume.device == "/dev/vdb"' '.last_resume'
+CASE=resume-safe-dry-run
 tool resume --root "$R" --dry-run
 expect_out "would resume from /dev/vdb \($((SAVED_DATA_PAGES + 1)) pages written by 6.1.0-56-amd64\)"
 
