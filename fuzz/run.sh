@@ -18,7 +18,7 @@ build=${BUILD_DIR:-$root/build-fuzz}
 artifacts=$here/artifacts
 work=$build/fuzz-work
 
-all_targets=(cmdline check-args config swsusp procfs)
+all_targets=(cmdline check-args config swsusp procfs record)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 
@@ -33,7 +33,7 @@ if [[ ! -f $build/build.ninja ]]; then
                 -Db_sanitize=address,undefined -Db_lundef=false) || { echo "meson setup failed" >&2; exit 2; }
 fi
 echo "== building"
-ninja -C "$build" $(printf 'fuzz/fuzz-%s ' "${targets[@]}") >"$build/fuzz-build.log" 2>&1 ||
+ninja -C "$build" "${targets[@]/#/fuzz/fuzz-}" >"$build/fuzz-build.log" 2>&1 ||
         { cat "$build/fuzz-build.log" >&2; echo "build failed" >&2; exit 2; }
 
 mkdir -p "$artifacts" "$work"

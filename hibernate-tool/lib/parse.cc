@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "parse.hh"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -400,6 +401,9 @@ ChoiceList parse_choice_list(std::string_view text)
 
 namespace {
 
+// Values longer than this are truncated (no real configuration comes close).
+constexpr size_t MAX_SHELL_VALUE = 64 * 1024;
+
 bool valid_name_char(char c, bool first)
 {
         return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
@@ -432,8 +436,8 @@ size_t expand_var(std::string_view s, size_t i, const ShellVars &vars, std::stri
                 }
         }
         auto it = vars.find(name);
-        if (it != vars.end())
-                out += it->second;
+        if (it != vars.end())  // bounded: A=$A$A repeated must not grow without limit
+                out.append(it->second, 0, std::min(it->second.size(), MAX_SHELL_VALUE - std::min(out.size(), MAX_SHELL_VALUE)));
         return j;
 }
 
@@ -538,6 +542,8 @@ void parse_shell_assignments(std::string_view text, ShellVars &vars)
                                 k++;
                         }
                 }
+                if (value.size() > MAX_SHELL_VALUE)
+                        value.resize(MAX_SHELL_VALUE);
                 if (ok)
                         vars[name] = value;
                 i = k;

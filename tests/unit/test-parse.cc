@@ -145,6 +145,16 @@ TEST_CASE("shell assignment files")
         CHECK(v["omit_dracutmodules"] == " resume  nfs");
 }
 
+TEST_CASE("shell assignments: self-doubling values stay bounded")
+{
+        std::string text = "A=xxxxxxxx\n";
+        for (int i = 0; i < 40; i++)
+                text += "A=$A$A\n";
+        ShellVars v;
+        parse_shell_assignments(text, v);
+        CHECK(v["A"].size() == 64 * 1024);
+}
+
 TEST_CASE("grub.cfg entries with submenus and ids")
 {
         auto e = parse_grub_cfg(
