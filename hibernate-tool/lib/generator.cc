@@ -3,7 +3,6 @@
 
 #include <cctype>
 #include <cstdint>
-#include <limits>
 
 #include "config.hh"
 #include "devices.hh"
@@ -52,7 +51,8 @@ std::string unit_text(std::string_view s)
         return out;
 }
 
-// ExecStart= argument: quoted C-style when it holds anything but a plain path.
+// ExecStart= argument: quoted C-style when it holds anything but a plain path; '%' and '$'
+// doubled (specifiers, environment variables).
 std::string exec_word(std::string_view s)
 {
         bool plain = !s.empty();
@@ -65,8 +65,8 @@ std::string exec_word(std::string_view s)
         for (unsigned char c : s) {
                 if (c == '"' || c == '\\')
                         out.push_back('\\');
-                if (c == '%')
-                        out.push_back('%');
+                if (c == '%' || c == '$')  // specifier, environment variable
+                        out.push_back(static_cast<char>(c));
                 if (c < 0x20 || c == 0x7f)
                         hex_escape(out, c);
                 else
@@ -177,9 +177,13 @@ struct DeviceTimeout {
         std::string why;    // for the comment and the log
 };
 
-DeviceTimeout device_timeout(const Cmdline &c, std::vector<GeneratorMessage> &msgs)
+// How long the boot waits for the resume device (the device job's JobRunningTimeoutSec=),
+// the same bound as the helper's own wait: resumewait = no bound; x-systemd.device-timeout=
+// in resumeflags= (systemd's option); resumedelay= seconds; [resume] timeout_sec. systemd
+// reads 0 as "no timeout", while 0 means "do not wait" to the kernel and the helper: 1s.
+DeviceTimeout device_timeout(const Cmdline &c, const Config &cfg, std::vector<GeneratorMessage> &msgs)
 {
-        auto secs = [](uint64_t s) { return std::to_string(s) + "s"; };
+        auto secs = [](uint64_t s) { return std::to_string(s == 0 ? 1 : s) + "s"; };
         if (c.has_flag("resumewait"))
                 return {"infinity", "no limit (resumewait)"};
         if (auto flags = c.value("resumeflags")) {
@@ -195,14 +199,12 @@ DeviceTimeout device_timeout(const Cmdline &c, std::vector<GeneratorMessage> &ms
         }
         if (auto d = c.value("resumedelay")) {
                 auto v = parse_u64(*d);
-                if (!v || *v > std::numeric_limits<uint32_t>::max())
-                        msgs.push_back({LogLevel::Warning,
-                                        "Ignoring resumedelay=" + printable(*d) + ": not a number of seconds."});
-                else if (*v > 0)
+                if (v && *v <= 86400)  // the helper's bound too
                         return {secs(*v), secs(*v) + " (resumedelay=" + std::to_string(*v) + ")"};
+                msgs.push_back({LogLevel::Warning, "Ignoring resumedelay=" + printable(*d) +
+                                                           ": not a number of seconds from 0 to 86400."});
         }
-        std::string def = secs(DEFAULT_RESUME_DEVICE_TIMEOUT_SEC);
-        return {def, def + " (the default)"};
+        return {secs(cfg.resume_timeout_sec), secs(cfg.resume_timeout_sec) + " ([resume] timeout_sec)"};
 }
 
 }  // namespace
@@ -357,14 +359,23 @@ GeneratorOutput generate_resume_units(const Cmdline &cmdline, const Config &cfg,
         const std::string origin = t.source == ResumeSource::Config ? "[resume] device in the configuration"
                                                                     : "the kernel command line";
 
-        std::string node = device_node_for_spec(t.spec);
-        auto dev_unit = unit_name_from_path(node, ".device");
-        if (!dev_unit) {
-                say(LogLevel::Error, "Resume device " + printable(spec) + " from " + origin + ": " +
-                                             dev_unit.error().message + nothing);
-                return out;
+        // systemd makes no .device unit for /dev/block/MAJ:MIN links (src/core/device.c
+        // skips them: not persistent), so a MAJ:MIN target gets no device binding: the service
+        // starts once udev has triggered the coldplug and the helper waits for the device.
+        const bool bind_device = t.spec.kind != SpecKind::Devnum;
+        std::string dev_unit;
+        if (bind_device) {
+                auto u = unit_name_from_path(device_node_for_spec(t.spec), ".device");
+                if (!u) {
+                        say(LogLevel::Error, "Resume device " + printable(spec) + " from " + origin + ": " +
+                                                     u.error().message + nothing);
+                        return out;
+                }
+                dev_unit = *u;
         }
-        DeviceTimeout timeout = device_timeout(cmdline, out.messages);
+        DeviceTimeout timeout;
+        if (bind_device)
+                timeout = device_timeout(cmdline, cfg, out.messages);
 
         std::string service;
         service += HEADER;
@@ -373,8 +384,12 @@ GeneratorOutput generate_resume_units(const Cmdline &cmdline, const Config &cfg,
         service += "Description=Resume from hibernation using device " + unit_text(spec) + "\n";
         service += "Documentation=man:hibernate-tool(8) man:hibernate-tool-resume-generator(8)\n";
         service += "DefaultDependencies=no\n";
-        service += "BindsTo=" + *dev_unit + "\n";
-        service += "After=" + *dev_unit + "\n";
+        if (bind_device) {
+                service += "BindsTo=" + dev_unit + "\n";
+                service += "After=" + dev_unit + "\n";
+        } else {
+                service += "After=systemd-udev-trigger.service\n";
+        }
         service += "Wants=local-fs-pre.target\n";
         if (opt.in_initrd) {
                 service += "Before=local-fs-pre.target sysroot.mount systemd-fsck-root.service\n";
@@ -397,11 +412,14 @@ GeneratorOutput generate_resume_units(const Cmdline &cmdline, const Config &cfg,
         dropin += "JobRunningTimeoutSec=" + timeout.value + "\n";
 
         const std::string svc(RESUME_SERVICE);
-        out.files[*dev_unit + ".d/40-hibernate-tool-resume.conf"] = {dropin, false};
+        if (bind_device)
+                out.files[dev_unit + ".d/40-hibernate-tool-resume.conf"] = {dropin, false};
         out.files[svc] = {service, false};
         out.files["sysinit.target.wants/" + svc] = {"../" + svc, true};
         say(LogLevel::Info, "Generated " + svc + " for resume device " + printable(spec) + " (from " + origin +
-                                    ", " + *dev_unit + "); device timeout " + timeout.why + ".");
+                                    (bind_device ? ", " + dev_unit + "); device timeout " + timeout.why
+                                                 : "; no device unit for MAJ:MIN, the helper waits for the device)") +
+                                    ".");
         return out;
 }
 

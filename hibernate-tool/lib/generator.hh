@@ -19,11 +19,9 @@ struct Config;
 
 inline constexpr std::string_view RESUME_SERVICE = "hibernate-tool-resume.service";
 inline constexpr std::string_view GENERATOR_NAME = "hibernate-tool-resume-generator";
-// How long the boot waits for the resume device when the command line does not say.
-inline constexpr unsigned DEFAULT_RESUME_DEVICE_TIMEOUT_SEC = 30;
 
 struct GeneratorOptions {
-        bool in_initrd = false;                      // /etc/initrd-release or SYSTEMD_IN_INITRD
+        bool in_initrd = false;                           // /etc/initrd-release or SYSTEMD_IN_INITRD
         std::string helper = "/usr/sbin/hibernate-tool";  // ExecStart=<helper> resume
 };
 
@@ -52,7 +50,8 @@ struct GeneratorOutput {
 bool resume_generator_applies(const Cmdline &cmdline, const GeneratorOptions &opt,
                               std::vector<GeneratorMessage> &messages);
 
-// Decides what to generate (resume_generator_applies() first). Never fails: bad input gives no files and a message.
+// Decides what to generate (resume_generator_applies() first). Never fails: bad input
+// gives no files and a message saying why.
 GeneratorOutput generate_resume_units(const Cmdline &cmdline, const Config &cfg, const GeneratorOptions &opt);
 
 // ---- systemd unit-name rules ----------------------------------------------------------
@@ -68,7 +67,8 @@ std::optional<bool> parse_boolean(std::string_view s);
 
 // The /dev node udev creates for a device specification: UUID=… → /dev/disk/by-uuid/…
 // (udev-encoded), LABEL= → by-label, PARTUUID= → by-partuuid, PARTLABEL= → by-partlabel,
-// MAJ:MIN → /dev/block/MAJ:MIN, a path stays as it is.
+// MAJ:MIN → /dev/block/MAJ:MIN (udev's link; systemd has no .device unit for it, so the
+// generator binds no device then), a path stays as it is.
 std::string device_node_for_spec(const DeviceSpec &spec);
 
 }  // namespace ht
