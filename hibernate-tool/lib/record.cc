@@ -4,7 +4,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/suspend_ioctls.h>
 #include <memory>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "host.hh"
@@ -291,14 +295,47 @@ Status write_header_page(const Host &host, const std::string &dev, uint64_t offs
                 return Error{ENOMEM, "out of memory"};
         }
         std::memcpy(buf.get(), page.data(), page.size());
-        ssize_t n;
-        do
-                n = ::pwrite(*fd, buf.get(), page.size(), static_cast<off_t>(offset));
-        while (n < 0 && errno == EINTR);
+        auto do_write = [&] {
+                ssize_t r;
+                do
+                        r = ::pwrite(*fd, buf.get(), page.size(), static_cast<off_t>(offset));
+                while (r < 0 && errno == EINTR);
+                return r;
+        };
+        ssize_t n = do_write();
         int e = errno;
+        int snap = -1;
+        struct ::stat st;
+        if (n < 0 && e == ETXTBSY && host.is_real_root() && ::fstat(*fd, &st) == 0 && S_ISBLK(st.st_mode)) {
+                // The kernel refuses writes to an active swap partition unless it is the swap
+                // area selected through /dev/snapshot (is_hibernate_resume_dev()), which is how
+                // userspace hibernation tools write there. Opening /dev/snapshot runs the
+                // PM_HIBERNATION_PREPARE notifiers; closing it, PM_POST_HIBERNATION.
+                snap = ::open("/dev/snapshot", O_RDONLY | O_CLOEXEC);
+                if (snap >= 0) {
+                        struct resume_swap_area area;
+                        std::memset(&area, 0, sizeof area);
+                        unsigned ma = major(st.st_rdev), mi = minor(st.st_rdev);
+                        area.offset = 0;
+                        area.dev = (mi & 0xffu) | (ma << 8) | ((mi & ~0xffu) << 12);  // new_encode_dev()
+                        if (::ioctl(snap, SNAPSHOT_SET_SWAP_AREA, &area) == 0) {
+                                n = do_write();
+                                e = errno;
+                        } else {
+                                e = errno;
+                        }
+                } else {
+                        ::close(*fd);
+                        return Error::from_errno(errno, "'" + dev + "' is an active swap partition, which the kernel "
+                                                        "only lets a hibernation tool write through /dev/snapshot, "
+                                                        "and /dev/snapshot cannot be opened");
+                }
+        }
         if (n >= 0 && ::fsync(*fd) < 0)
                 e = errno, n = -1;
         ::close(*fd);
+        if (snap >= 0)
+                ::close(snap);
         if (n < 0)
                 return Error::from_errno(e, "Failed to write the swap header of '" + dev + "'");
         if (static_cast<size_t>(n) != page.size())
