@@ -91,18 +91,28 @@ const char TOOL_USAGE[] =
         "  resume       in the initramfs: resume from the configured device when that is safe\n"
         "  record       write the hibernation record onto the resume swap (before hibernating)\n"
         "  invalidate   turn a waiting hibernation image back into plain swap\n"
+        "  pre          before hibernating (systemd-hibernate.service and friends): refuse an\n"
+        "               unsafe hibernation, make the next boot run this kernel, write the record\n"
+        "  post         after resume or a failed/refused hibernation: undo what pre changed\n"
+        "  gate         keep systemd's sleep.conf gate current (hibernation offered only when safe)\n"
+        "  boot-entry   show the boot loader entry that boots the running kernel\n"
+        "  setup        configure swap, resume target, GRUB and the initramfs (see hibernate-tool(8))\n"
         "\n"
         "Options:\n"
         "  --root DIR        operate on the system under DIR (default /)\n"
         "  --config FILE     read FILE instead of /etc/hibernate-tool/hibernate.toml\n"
         "  --boot-entry ID   record: the boot entry that will resume the image\n"
-        "  --dry-run         resume: decide and report, change nothing\n"
+        "  --dry-run         resume, pre: decide and report, change nothing\n"
+        "  --mode MODE       pre: hibernate, hybrid-sleep or suspend-then-hibernate\n"
+        "  --boot            post: clean up at boot after a hibernation that was not resumed\n"
+        "  --watch           gate: stay running and re-evaluate on swap, mount and config changes\n"
         "  --json            print the result as JSON\n"
         "  -h, --help        show this help\n"
         "  --version         show the version\n"
         "\n"
         "Exit status: resume always 0 (continue the boot) unless the usage is wrong (2);\n"
-        "record and invalidate 0 on success, 1 when refused or failed, 2 usage error.\n";
+        "record, invalidate, pre, post, gate and boot-entry 0 on success, 1 when refused or failed,\n"
+        "2 usage error.\n";
 
 Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
 {
@@ -153,6 +163,17 @@ Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
                                 if (static_cast<unsigned char>(c) < 0x20)
                                         return Error{EINVAL, "--boot-entry contains control characters"};
                         o.boot_entry = *v;
+                } else if (a == "--mode") {
+                        auto v = need_value("--mode");
+                        if (!v)
+                                return v.error();
+                        if (*v != "hibernate" && *v != "hybrid-sleep" && *v != "suspend-then-hibernate")
+                                return Error{EINVAL, "--mode must be hibernate, hybrid-sleep or suspend-then-hibernate"};
+                        o.mode = *v;
+                } else if (a == "--boot") {
+                        st = flag(o.boot, "--boot");
+                } else if (a == "--watch") {
+                        st = flag(o.watch, "--watch");
                 } else if (a == "--json") {
                         st = flag(o.json, "--json");
                 } else if (a == "--dry-run") {
@@ -164,7 +185,8 @@ Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
                 } else if (!a.empty() && a[0] == '-') {
                         return Error{EINVAL, "unknown option '" + printable(a) + "'"};
                 } else if (o.verb.empty()) {
-                        if (a != "resume" && a != "record" && a != "invalidate")
+                        if (a != "resume" && a != "record" && a != "invalidate" && a != "pre" && a != "post" &&
+                            a != "gate" && a != "boot-entry")
                                 return Error{EINVAL, "unknown verb '" + printable(a) + "'"};
                         o.verb = a;
                 } else {
@@ -177,8 +199,16 @@ Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
                 return Error{EINVAL, "no verb given"};
         if (!o.boot_entry.empty() && o.verb != "record")
                 return Error{EINVAL, "--boot-entry applies to record only"};
-        if (o.dry_run && o.verb != "resume")
-                return Error{EINVAL, "--dry-run applies to resume only"};
+        if (o.dry_run && o.verb != "resume" && o.verb != "pre")
+                return Error{EINVAL, "--dry-run applies to resume and pre only"};
+        if (!o.mode.empty() && o.verb != "pre")
+                return Error{EINVAL, "--mode applies to pre only"};
+        if (o.mode.empty())
+                o.mode = "hibernate";
+        if (o.boot && o.verb != "post")
+                return Error{EINVAL, "--boot applies to post only"};
+        if (o.watch && o.verb != "gate")
+                return Error{EINVAL, "--watch applies to gate only"};
         return o;
 }
 

@@ -26,7 +26,10 @@ extern const char CHECK_USAGE[];
 
 // hibernate-tool VERB [OPTIONS]
 struct ToolOptions {
-        std::string verb;  // resume, record, invalidate
+        std::string verb;  // resume, record, invalidate, pre, post, gate, boot-entry
+        std::string mode;  // pre: hibernate, hybrid-sleep, suspend-then-hibernate
+        bool boot = false;   // post --boot
+        bool watch = false;  // gate --watch
         std::string root = "/";
         std::optional<std::string> config;
         std::string boot_entry;  // record: --boot-entry ID

@@ -33,6 +33,8 @@ int main(int argc, char **argv)
                 auto cfg = ht::load_config(host, o->config);
                 if (!cfg) {
                         std::fprintf(stderr, "hibernate-tool: %s\n", cfg.error().message.c_str());
+                        if (o->verb == "post")  // undoing must never depend on the configuration
+                                return verb_post(host, ht::Config{}, *o);
                         if (o->verb == "resume") {  // never block a boot over configuration
                                 std::printf("hibernate-tool: not resuming: bad configuration\n");
                                 return 0;
@@ -45,6 +47,14 @@ int main(int argc, char **argv)
                         return verb_resume(host, *cfg, *o);
                 if (o->verb == "record")
                         return verb_record(host, *cfg, *o);
+                if (o->verb == "pre")
+                        return verb_pre(host, *cfg, *o);
+                if (o->verb == "post")
+                        return verb_post(host, *cfg, *o);
+                if (o->verb == "gate")
+                        return verb_gate(host, *cfg, *o);
+                if (o->verb == "boot-entry")
+                        return verb_boot_entry(host, *cfg, *o);
                 return verb_invalidate(host, *cfg, *o);
         } catch (const std::exception &e) {
                 std::fprintf(stderr, "hibernate-tool: internal error: %s\n", e.what());

@@ -9,3 +9,7 @@
 int verb_resume(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
 int verb_record(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
 int verb_invalidate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
+int verb_pre(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
+int verb_post(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
+int verb_gate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
+int verb_boot_entry(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);

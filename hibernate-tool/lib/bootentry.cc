@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "bootentry.hh"
+
+#include <algorithm>
+#include <cstring>
+#include <fcntl.h>
+#include <libmount.h>
+#include <linux/fs.h>
+#include <memory>
+#include <spawn.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "devices.hh"
+#include "host.hh"
+#include "mounts.hh"
+#include "parse.hh"
+
+extern char **environ;
+
+namespace ht {
+
+// ---- pure parsers -------------------------------------------------------------------------
+
+std::optional<std::string> bzimage_release(std::string_view head)
+{
+        if (head.size() < 0x210 || head.substr(0x202, 4) != "HdrS")
+                return std::nullopt;
+        auto b = reinterpret_cast<const unsigned char *>(head.data());
+        size_t off = static_cast<size_t>(b[0x20e]) | (static_cast<size_t>(b[0x20f]) << 8);
+        if (off == 0)
+                return std::nullopt;
+        off += 0x200;
+        if (off >= head.size())
+                return std::nullopt;
+        std::string rel;
+        for (size_t i = off; i < head.size() && rel.size() < 256; i++) {
+                char c = head[i];
+                if (c == '\0' || c == ' ')
+                        break;
+                if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
+                        return std::nullopt;
+                rel.push_back(c);
+        }
+        if (rel.empty())
+                return std::nullopt;
+        return rel;
+}
+
+static constexpr std::string_view GRUBENV_SIG = "# GRUB Environment Block\n";
+
+std::optional<std::string> GrubEnv::get(const std::string &name) const
+{
+        for (auto &[k, v] : vars)
+                if (k == name)
+                        return v;
+        return std::nullopt;
+}
+
+void GrubEnv::set(const std::string &name, const std::string &value)
+{
+        for (auto &[k, v] : vars)
+                if (k == name) {
+                        v = value;
+                        return;
+                }
+        vars.emplace_back(name, value);
+}
+
+void GrubEnv::unset(const std::string &name)
+{
+        std::erase_if(vars, [&](auto &kv) { return kv.first == name; });
+}
+
+Result<GrubEnv> parse_grubenv(std::string_view block)
+{
+        if (block.size() < GRUBENV_SIG.size() || block.substr(0, GRUBENV_SIG.size()) != GRUBENV_SIG)
+                return Error{EINVAL, "not a GRUB environment block (signature missing)"};
+        if (block.size() > 64 * 1024)
+                return Error{EFBIG, "GRUB environment block is too large"};
+        GrubEnv env;
+        size_t i = GRUBENV_SIG.size();
+        while (i < block.size()) {
+                if (block[i] == '#') {  // comment or padding: skip the line
+                        size_t nl = block.find('\n', i);
+                        if (nl == std::string_view::npos)
+                                break;
+                        i = nl + 1;
+                        continue;
+                }
+                // name=value with backslash escapes up to an unescaped newline
+                size_t eq = block.find('=', i);
+                size_t nl = block.find('\n', i);
+                if (eq == std::string_view::npos || (nl != std::string_view::npos && nl < eq))
+                        return Error{EINVAL, "malformed GRUB environment block (a line without '=')"};
+                std::string name(block.substr(i, eq - i));
+                if (name.empty())
+                        return Error{EINVAL, "malformed GRUB environment block (empty variable name)"};
+                std::string value;
+                size_t j = eq + 1;
+                bool ended = false;
+                while (j < block.size()) {
+                        char c = block[j];
+                        if (c == '\\' && j + 1 < block.size()) {
+                                value.push_back(block[j + 1]);
+                                j += 2;
+                                continue;
+                        }
+                        if (c == '\n') {
+                                ended = true;
+                                j++;
+                                break;
+                        }
+                        value.push_back(c);
+                        j++;
+                }
+                if (!ended)
+                        return Error{EINVAL, "malformed GRUB environment block (unterminated variable " + name + ")"};
+                env.vars.emplace_back(std::move(name), std::move(value));
+                i = j;
+        }
+        return env;
+}
+
+Result<std::string> format_grubenv(const GrubEnv &env)
+{
+        std::string out(GRUBENV_SIG);
+        for (auto &[k, v] : env.vars) {
+                if (k.empty() || k.find_first_of("=\n\\#") != std::string::npos)
+                        return Error{EINVAL, "invalid GRUB environment variable name '" + printable(k) + "'"};
+                out += k;
+                out += '=';
+                for (char c : v) {
+                        if (c == '\\' || c == '\n')
+                                out += '\\';
+                        out += c;
+                }
+                out += '\n';
+        }
+        if (out.size() > GRUBENV_SIZE)
+                return Error{EFBIG, "the GRUB environment block would exceed 1024 bytes"};
+        out.append(GRUBENV_SIZE - out.size(), '#');
+        return out;
+}
+
+BlsEntry parse_bls_entry(std::string id, std::string_view text)
+{
+        BlsEntry e;
+        e.id = std::move(id);
+        size_t pos = 0;
+        while (pos < text.size()) {
+                size_t nl = text.find('\n', pos);
+                std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+                pos = nl == std::string_view::npos ? text.size() : nl + 1;
+                size_t a = line.find_first_not_of(" \t");
+                if (a == std::string_view::npos || line[a] == '#')
+                        continue;
+                size_t b = line.find_first_of(" \t", a);
+                std::string_view key = line.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a);
+                std::string_view val;
+                if (b != std::string_view::npos) {
+                        size_t c = line.find_first_not_of(" \t", b);
+                        if (c != std::string_view::npos) {
+                                val = line.substr(c);
+                                while (!val.empty() && (val.back() == ' ' || val.back() == '\t' || val.back() == '\r'))
+                                        val.remove_suffix(1);
+                        }
+                }
+                if (key == "title")
+                        e.title = val;
+                else if (key == "version")
+                        e.version = val;
+                else if (key == "linux")
+                        e.linux = val;
+                else if (key == "options")
+                        e.options = e.options.empty() ? std::string(val) : e.options + " " + std::string(val);
+        }
+        return e;
+}
+
+const char *boot_loader_name(BootLoader b)
+{
+        switch (b) {
+        case BootLoader::Grub: return "grub";
+        case BootLoader::SystemdBoot: return "systemd-boot";
+        default: return "none";
+        }
+}
+
+// ---- /boot access ----------------------------------------------------------------------------
+
+namespace {
+
+struct CtxDeleter {
+        void operator()(libmnt_context *c) const { mnt_free_context(c); }
+};
+struct TableDeleter {
+        void operator()(libmnt_table *t) const { mnt_unref_table(t); }
+};
+
+bool mounted_at(const Host &host, const std::string &target)
+{
+        auto m = read_mountinfo(host);
+        if (!m)
+                return false;
+        return std::any_of(m->begin(), m->end(), [&](auto &e) { return e.target == target; });
+}
+
+}  // namespace
+
+Result<BootAccess> BootAccess::open(const Host &host)
+{
+        BootAccess a(host);
+        // Only the running system's /boot is mounted; a --root target is the caller's.
+        if (!host.is_real_root() || !host.exists("/etc/fstab"))
+                return a;
+        std::unique_ptr<libmnt_table, TableDeleter> tb(mnt_new_table());
+        if (!tb || mnt_table_parse_fstab(tb.get(), host.path("/etc/fstab").c_str()) < 0)
+                return Error{EINVAL, "cannot parse /etc/fstab"};
+        libmnt_fs *fs = mnt_table_find_target(tb.get(), "/boot", MNT_ITER_FORWARD);
+        if (!fs)
+                return a;  // /boot is a directory of the root filesystem
+        a.mountpoint_ = "/boot";
+        if (mounted_at(host, "/boot"))
+                return a;
+        const char *src = mnt_fs_get_source(fs);
+        if (!src)
+                return Error{EINVAL, "/etc/fstab: the /boot entry has no source"};
+        auto spec = parse_device_spec(src);
+        if (!spec)
+                return Error{EINVAL, std::string("/etc/fstab: /boot source '") + src + "': " + spec.error().message};
+        auto dev = resolve_device(host, *spec);
+        if (!dev)
+                return Error{ENODEV, std::string("/boot (") + src + ") is not mounted and its device is missing: " +
+                                             dev.error().message};
+        std::unique_ptr<libmnt_context, CtxDeleter> cx(mnt_new_context());
+        if (!cx)
+                return Error{ENOMEM, "libmount: out of memory"};
+        mnt_context_disable_mtab(cx.get(), 1);
+        mnt_context_set_source(cx.get(), host.path(dev->path).c_str());
+        mnt_context_set_target(cx.get(), host.path("/boot").c_str());
+        if (const char *t = mnt_fs_get_fstype(fs); t && std::strcmp(t, "auto") != 0)
+                mnt_context_set_fstype(cx.get(), t);
+        if (const char *o = mnt_fs_get_fs_options(fs); o && *o)
+                mnt_context_set_options(cx.get(), o);
+        int r = mnt_context_mount(cx.get());
+        if (r != 0 || mnt_context_get_status(cx.get()) != 1) {
+                int err = mnt_context_get_syscall_errno(cx.get());
+                return Error{err ? err : EIO, "cannot mount /boot (" + dev->path + ")" +
+                                                      (err ? std::string(": ") + std::strerror(err) : std::string())};
+        }
+        a.mounted_by_us_ = true;
+        return a;
+}
+
+BootAccess::BootAccess(BootAccess &&o) noexcept
+    : host_(o.host_), mountpoint_(std::move(o.mountpoint_)), mounted_by_us_(o.mounted_by_us_)
+{
+        o.mounted_by_us_ = false;
+}
+
+Status BootAccess::close()
+{
+        if (!mounted_by_us_)
+                return ok_status();
+        mounted_by_us_ = false;
+        std::string p = host_->path(mountpoint_);
+        if (int fd = ::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+                ::syncfs(fd);
+                ::close(fd);
+        }
+        std::unique_ptr<libmnt_context, CtxDeleter> cx(mnt_new_context());
+        if (!cx)
+                return Error{ENOMEM, "libmount: out of memory"};
+        mnt_context_disable_mtab(cx.get(), 1);
+        mnt_context_set_target(cx.get(), p.c_str());
+        int r = mnt_context_umount(cx.get());
+        if (r != 0 || mnt_context_get_status(cx.get()) != 1) {
+                int err = mnt_context_get_syscall_errno(cx.get());
+                return Error{err ? err : EIO, "cannot unmount /boot" + (err ? std::string(": ") + std::strerror(err) : std::string())};
+        }
+        return ok_status();
+}
+
+BootAccess::~BootAccess()
+{
+        (void)close();
+}
+
+// ---- durable writes --------------------------------------------------------------------------
+
+Status write_boot_file(const Host &host, const std::string &abs, std::string_view content, mode_t mode)
+{
+        if (auto st = host.write_file_atomic(abs, content, mode); !st)
+                return st;
+        std::string dir(abs.substr(0, abs.rfind('/')));
+        if (dir.empty())
+                dir = "/";
+        int fd = ::open(host.path(dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return Error::from_errno(errno, "cannot open " + dir);
+        // Freezing checkpoints the journal so that the new directory entry and inode are in
+        // their home locations, where GRUB's reader (which ignores the journal) finds them.
+        // Only for the running system: a fixture root lives on the test machine's own fs.
+        bool done = false;
+        if (host.is_real_root() && ::ioctl(fd, FIFREEZE, 0) == 0) {
+                if (::ioctl(fd, FITHAW, 0) != 0) {
+                        int e = errno;
+                        ::close(fd);
+                        return Error::from_errno(e, "cannot thaw the filesystem of " + dir);
+                }
+                done = true;
+        }
+        if (!done && ::syncfs(fd) != 0) {
+                int e = errno;
+                ::close(fd);
+                return Error::from_errno(e, "syncfs " + dir);
+        }
+        ::close(fd);
+        return ok_status();
+}
+
+Result<std::optional<std::string>> grubenv_set_next_entry(const Host &host, const GrubEnvPlace &place,
+                                                          const std::optional<std::string> &value)
+{
+        GrubEnv env;
+        if (host.exists(place.path)) {
+                auto t = host.read_file(place.path, 64 * 1024);
+                if (!t)
+                        return t.error();
+                auto e = parse_grubenv(*t);
+                if (!e)
+                        return Error{e.error().code, place.path + ": " + e.error().message};
+                env = std::move(*e);
+        }
+        auto prev = env.get("next_entry");
+        if (prev && prev->empty())
+                prev.reset();
+        if (value)
+                env.set("next_entry", *value);
+        else
+                env.unset("next_entry");
+        auto bytes = format_grubenv(env);
+        if (!bytes)
+                return Error{bytes.error().code, place.path + ": " + bytes.error().message};
+        if (auto st = write_boot_file(host, place.path, *bytes); !st)
+                return st.error();
+        return prev;
+}
+
+std::optional<std::string> grubenv_next_entry(const Host &host, const GrubEnvPlace &place)
+{
+        auto t = host.read_file(place.path, 64 * 1024);
+        if (!t)
+                return std::nullopt;
+        auto e = parse_grubenv(*t);
+        if (!e)
+                return std::nullopt;
+        auto v = e->get("next_entry");
+        if (v && v->empty())
+                return std::nullopt;
+        return v;
+}
+
+static Status run_tool(const std::vector<std::string> &argv)
+{
+        std::vector<char *> av;
+        for (auto &a : argv)
+                av.push_back(const_cast<char *>(a.c_str()));
+        av.push_back(nullptr);
+        pid_t pid;
+        int r = ::posix_spawnp(&pid, av[0], nullptr, nullptr, av.data(), environ);
+        if (r != 0)
+                return Error::from_errno(r, "cannot run " + argv[0]);
+        int ws = 0;
+        while (::waitpid(pid, &ws, 0) < 0)
+                if (errno != EINTR)
+                        return Error::from_errno(errno, "waitpid " + argv[0]);
+        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+                return Error{EIO, argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " failed"};
+        return ok_status();
+}
+
+Status sdboot_set_oneshot(const Host &host, const std::string &id)
+{
+        if (!host.is_real_root())
+                return Error{ENOTSUP, "the systemd-boot one-shot entry is an EFI variable of the running machine"};
+        return run_tool({"bootctl", "set-oneshot", id});
+}
+
+// ---- finding the entry --------------------------------------------------------------------------
+
+namespace {
+
+bool is_recovery(const std::string &title, const std::string &cmdline)
+{
+        std::string t = title;
+        std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (t.find("recovery") != std::string::npos || t.find("rescue") != std::string::npos ||
+            t.find("fallback") != std::string::npos)
+                return true;
+        Cmdline c(cmdline);
+        return c.has_flag("single") || c.has_flag("emergency") || c.value("systemd.unit").has_value();
+}
+
+// The kernel file as the running system sees it: GRUB paths are relative to the
+// filesystem GRUB reads them from (a separate /boot, a btrfs subvolume, or /).
+std::optional<std::string> kernel_file(const Host &host, std::string path)
+{
+        if (!path.empty() && path[0] == '(') {  // (hd0,msdos1)/vmlinuz
+                auto p = path.find(')');
+                if (p == std::string::npos)
+                        return std::nullopt;
+                path = path.substr(p + 1);
+        }
+        if (path.empty() || path[0] != '/')
+                path = "/" + path;
+        std::vector<std::string> cands = {"/boot" + path, path};
+        // "/@/boot/vmlinuz-…" (btrfs subvolume prefix): drop leading components in turn.
+        for (size_t p = path.find('/', 1); p != std::string::npos; p = path.find('/', p + 1)) {
+                cands.push_back(path.substr(p));
+                cands.push_back("/boot" + path.substr(p));
+        }
+        for (auto &c : cands)
+                if (auto st = host.stat(c); st && S_ISREG(st->st_mode))
+                        return c;
+        return std::nullopt;
+}
+
+bool boots_release(const Host &host, const std::string &kernel, const std::string &release)
+{
+        std::string base(path_basename(kernel));
+        if (base == "vmlinuz-" + release || base == "vmlinux-" + release || base == "bzImage-" + release ||
+            base == "kernel-" + release)
+                return true;
+        auto f = kernel_file(host, kernel);
+        if (!f)
+                return false;
+        auto st = host.stat(*f);
+        if (!st || st->st_size < 0x210)
+                return false;
+        auto head = host.read_at(*f, 0, static_cast<size_t>(std::min<off_t>(st->st_size, 0x4000)));
+        if (!head)
+                return false;
+        auto r = bzimage_release(*head);
+        return r && *r == release;
+}
+
+GrubEnvPlace grubenv_place(const Host &host, const std::string &grubdir)
+{
+        GrubEnvPlace p;
+        p.path = grubdir + "/grubenv";
+        p.exists = host.exists(p.path);
+        auto mounts = read_mountinfo(host);
+        if (!mounts) {
+                p.why_not = "the mount table cannot be read";
+                return p;
+        }
+        auto m = mount_containing(*mounts, grubdir);
+        if (!m) {
+                p.why_not = "no filesystem holds " + grubdir;
+                return p;
+        }
+        p.fstype = m->fstype;
+        p.source = m->source;
+        static const char *ok_fs[] = {"ext2", "ext3", "ext4", "xfs", "vfat", "jfs", "reiserfs"};
+        if (std::find_if(std::begin(ok_fs), std::end(ok_fs), [&](const char *t) { return p.fstype == t; }) ==
+            std::end(ok_fs)) {
+                p.why_not = "GRUB cannot write its environment block on " + p.fstype;
+                return p;
+        }
+        // device-mapper (LVM, dm-crypt) and md RAID: GRUB reads but does not write there.
+        std::string sysdir = "/sys/dev/block/" + std::to_string(m->devnum.major) + ":" + std::to_string(m->devnum.minor);
+        if (host.exists(sysdir + "/dm")) {
+                p.why_not = "GRUB cannot write its environment block on device-mapper (LVM, dm-crypt) devices";
+                return p;
+        }
+        if (host.exists(sysdir + "/md")) {
+                p.why_not = "GRUB cannot write its environment block on md RAID";
+                return p;
+        }
+        p.grub_can_write = true;
+        return p;
+}
+
+bool efi_loader_is_sdboot(const Host &host)
+{
+        auto v = host.read_file("/sys/firmware/efi/efivars/LoaderInfo-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", 4096);
+        if (!v)
+                return false;
+        std::string ascii;  // UTF-16LE after the 4-byte attribute word
+        for (size_t i = 4; i + 1 < v->size(); i += 2)
+                ascii.push_back((*v)[i + 1] == 0 ? (*v)[i] : '?');
+        return ascii.find("systemd-boot") != std::string::npos;
+}
+
+Result<std::vector<BlsEntry>> read_bls_dir(const Host &host, const std::string &dir)
+{
+        auto names = host.list_dir(dir);
+        if (!names)
+                return names.error();
+        std::vector<BlsEntry> out;
+        for (auto &n : *names) {
+                if (n.size() <= 5 || n.substr(n.size() - 5) != ".conf")
+                        continue;
+                auto t = host.read_file(dir + "/" + n, 64 * 1024);
+                if (!t)
+                        continue;
+                out.push_back(parse_bls_entry(n.substr(0, n.size() - 5), *t));
+        }
+        // Newest first, as the boot loaders sort (version descending, then id).
+        std::sort(out.begin(), out.end(), [](auto &a, auto &b) {
+                if (a.version != b.version)
+                        return a.version > b.version;
+                return a.id > b.id;
+        });
+        return out;
+}
+
+}  // namespace
+
+Result<BootTarget> find_boot_target(const Host &host, const std::string &release)
+{
+        if (release.empty())
+                return Error{EINVAL, "the running kernel's release is unknown"};
+
+        // systemd-boot (it says so in LoaderInfo): BLS entries on the ESP / XBOOTLDR.
+        if (efi_loader_is_sdboot(host)) {
+                for (const char *esp : {"/efi", "/boot", "/boot/efi"}) {
+                        std::string dir = std::string(esp) + "/loader/entries";
+                        auto entries = read_bls_dir(host, dir);
+                        if (!entries)
+                                continue;
+                        const BlsEntry *best = nullptr;
+                        for (auto &e : *entries) {
+                                if (!(e.version == release || boots_release(host, std::string(esp) + e.linux, release)))
+                                        continue;
+                                if (!best || (is_recovery(best->title, best->options) && !is_recovery(e.title, e.options)))
+                                        best = &e;
+                        }
+                        if (!best)
+                                return Error{ESRCH, "no systemd-boot entry in " + dir + " boots kernel " + release};
+                        BootTarget t;
+                        t.loader = BootLoader::SystemdBoot;
+                        t.entry_id = best->id + ".conf";
+                        t.title = best->title;
+                        t.kernel = best->linux;
+                        t.cmdline = best->options;
+                        t.config = dir + "/" + best->id + ".conf";
+                        return t;
+                }
+                return Error{ENOENT, "systemd-boot is the boot loader but no loader/entries directory was found"};
+        }
+
+        std::string grubdir;
+        for (const char *d : {"/boot/grub", "/boot/grub2"})
+                if (host.exists(std::string(d) + "/grub.cfg")) {
+                        grubdir = d;
+                        break;
+                }
+        if (grubdir.empty())
+                return Error{ENOENT, "no GRUB configuration (/boot/grub/grub.cfg) and no systemd-boot found"};
+        std::string cfgpath = grubdir + "/grub.cfg";
+        auto text = host.read_file(cfgpath, 16u << 20);
+        if (!text)
+                return text.error();
+        BootTarget t;
+        t.loader = BootLoader::Grub;
+        t.config = cfgpath;
+        t.env = grubenv_place(host, grubdir);
+
+        if (text->find("blscfg") != std::string::npos && host.exists("/boot/loader/entries")) {
+                auto entries = read_bls_dir(host, "/boot/loader/entries");
+                if (!entries)
+                        return entries.error();
+                const BlsEntry *best = nullptr;
+                for (auto &e : *entries) {
+                        if (!(e.version == release || boots_release(host, e.linux, release)))
+                                continue;
+                        if (!best || (is_recovery(best->title, best->options) && !is_recovery(e.title, e.options)))
+                                best = &e;
+                }
+                if (!best)
+                        return Error{ESRCH, "no BLS entry in /boot/loader/entries boots kernel " + release};
+                t.entry_id = best->id;
+                t.title = best->title;
+                t.kernel = best->linux;
+                t.cmdline = best->options;
+                return t;
+        }
+
+        auto entries = parse_grub_cfg(*text);
+        const GrubEntry *best = nullptr;
+        for (auto &e : entries) {
+                if (e.kernel.empty() || !boots_release(host, e.kernel, release))
+                        continue;
+                if (!best || (is_recovery(best->title, best->cmdline) && !is_recovery(e.title, e.cmdline)))
+                        best = &e;
+                if (!is_recovery(best->title, best->cmdline))
+                        break;
+        }
+        if (!best)
+                return Error{ESRCH, "no entry in " + cfgpath + " boots the running kernel " + release};
+        t.entry_id = best->submenu_path + (best->id.empty() ? best->title : best->id);
+        t.title = best->title;
+        t.kernel = best->kernel;
+        t.cmdline = best->cmdline;
+        return t;
+}
+
+}  // namespace ht

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "sleep.hh"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "checks.hh"
+#include "config.hh"
+#include "devices.hh"
+#include "host.hh"
+#include "parse.hh"
+#include "resume.hh"
+#include "resumer.hh"
+#include "target.hh"
+
+namespace ht {
+
+namespace {
+
+std::string one_line(std::string s)
+{
+        for (auto &c : s)
+                if (c == '\n' || c == '\r')
+                        c = ' ';
+        return s;
+}
+
+Status write_sysfs(const Host &host, const std::string &abs, const std::string &value)
+{
+        int fd = ::open(host.path(abs).c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return Error::from_errno(errno, "cannot open " + abs);
+        ssize_t n = ::write(fd, value.data(), value.size());
+        int e = errno;
+        ::close(fd);
+        if (n != static_cast<ssize_t>(value.size()))
+                return Error::from_errno(n < 0 ? e : EIO, "cannot write '" + value + "' to " + abs);
+        return ok_status();
+}
+
+}  // namespace
+
+// ---- the verdict ----------------------------------------------------------------------------
+
+Verdict evaluate_hibernation(const Host &host, const Config &cfg, bool boot_visible)
+{
+        Verdict v;
+        Report rep = run_checks(host, cfg);
+        v.kernel_release = rep.kernel_release;
+        for (auto &c : rep.checks)
+                if (c.status == CheckStatus::Fail)
+                        v.reasons.push_back(c.id + ": " + one_line(c.summary));
+        if (v.reasons.empty() && rep.undetermined())
+                for (const char *id : {"kernel-support", "swap-present", "resume-device"})
+                        if (auto c = rep.find(id); c && c->status == CheckStatus::Skip)
+                                v.reasons.push_back(std::string(id) + ": " + one_line(c->summary));
+        if (rep.image && rep.image->header.kind == SwapSignature::Hibernate)
+                v.reasons.push_back("image: a hibernation image already waits on " + rep.image->device +
+                                    "; hibernating again would overwrite it");
+
+        if (!boot_visible) {
+                v.warnings.push_back("boot loader not inspected (/boot is not mounted)");
+        } else if (auto bt = find_boot_target(host, v.kernel_release); !bt) {
+                if (bt.error().code == ENOENT)
+                        v.warnings.push_back("boot loader unknown, the next boot's kernel cannot be chosen: " +
+                                             bt.error().message);
+                else
+                        v.reasons.push_back("boot-entry: " + bt.error().message +
+                                            " (the next boot could not restore this image)");
+        } else {
+                v.boot = *bt;
+                Cmdline ec(bt->cmdline);
+                std::string why;
+                if (resume_disabled(ec, &why))
+                        v.reasons.push_back("boot-entry: the entry '" + printable(bt->title) + "' boots with " + why +
+                                            ", so the image would be discarded");
+                if (auto r = ec.value("resume"); r && !r->empty()) {
+                        TargetResolver t(host, cfg);
+                        if (t.load_inputs()) {
+                                t.resolve();
+                                auto spec = parse_device_spec(*r);
+                                std::optional<ResolvedDevice> d;
+                                if (spec)
+                                        if (auto rd = resolve_device(host, *spec, t.candidate_paths()))
+                                                d = *rd;
+                                if (!d)
+                                        v.reasons.push_back("boot-entry: the entry's resume=" + printable(*r) +
+                                                            " does not resolve to a device");
+                                else if (t.device && !TargetResolver::same_device(*d, *t.device))
+                                        v.reasons.push_back("boot-entry: the entry's resume=" + printable(*r) + " is " +
+                                                            d->path + ", not the resume device " + t.device->path);
+                                auto off = ec.value("resume_offset");
+                                uint64_t want = t.target && t.target->offset ? *t.target->offset : 0;
+                                uint64_t have = off ? parse_u64(*off).value_or(UINT64_MAX) : 0;
+                                if (d && t.device && TargetResolver::same_device(*d, *t.device) && have != want)
+                                        v.reasons.push_back("boot-entry: the entry's resume_offset=" +
+                                                            (off ? printable(*off) : std::string("(none)")) +
+                                                            " differs from the resume target's offset " +
+                                                            std::to_string(want));
+                        }
+                }
+                if (bt->env && !bt->env->grub_can_write)
+                        v.warnings.push_back("grubenv: " + bt->env->why_not +
+                                             "; next_entry is cleared by hibernate-tool after resume or at the next boot");
+        }
+        v.safe = v.reasons.empty();
+        return v;
+}
+
+// ---- state ----------------------------------------------------------------------------------
+
+std::string format_sleep_state(const SleepState &s)
+{
+        std::string o = "MODE=" + one_line(s.mode) + "\nLOADER=" + one_line(s.loader) + "\nENTRY=" +
+                        one_line(s.entry_id) + "\nENV=" + one_line(s.env_path) + "\n";
+        if (s.prev_next_entry)
+                o += "PREV_NEXT_ENTRY=" + one_line(*s.prev_next_entry) + "\n";
+        o += "TIME=" + std::to_string(s.time) + "\n";
+        return o;
+}
+
+Result<SleepState> parse_sleep_state(std::string_view text)
+{
+        SleepState s;
+        bool have_loader = false;
+        size_t pos = 0;
+        while (pos < text.size()) {
+                size_t nl = text.find('\n', pos);
+                std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+                pos = nl == std::string_view::npos ? text.size() : nl + 1;
+                auto eq = line.find('=');
+                if (eq == std::string_view::npos)
+                        continue;
+                auto k = line.substr(0, eq);
+                std::string val(line.substr(eq + 1));
+                if (k == "MODE")
+                        s.mode = val;
+                else if (k == "LOADER") {
+                        s.loader = val;
+                        have_loader = true;
+                } else if (k == "ENTRY")
+                        s.entry_id = val;
+                else if (k == "ENV")
+                        s.env_path = val;
+                else if (k == "PREV_NEXT_ENTRY")
+                        s.prev_next_entry = val;
+                else if (k == "TIME")
+                        s.time = parse_u64(val).value_or(0);
+        }
+        if (!have_loader)
+                return Error{EINVAL, "sleep state without LOADER="};
+        if (s.loader != "grub" && s.loader != "systemd-boot" && s.loader != "none")
+                return Error{EINVAL, "sleep state names an unknown boot loader '" + printable(s.loader) + "'"};
+        if (s.loader == "grub" && (s.env_path.empty() || s.env_path[0] != '/'))
+                return Error{EINVAL, "sleep state: GRUB without an absolute grubenv path"};
+        return s;
+}
+
+// ---- undo -----------------------------------------------------------------------------------
+
+namespace {
+
+// Puts the boot loader back as it was, unless somebody (GRUB itself, at boot) already
+// consumed or replaced our one-shot entry.
+Status restore_boot(const Host &host, const SleepState &s, std::vector<std::string> &steps)
+{
+        if (s.loader == "grub") {
+                auto boot = BootAccess::open(host);
+                if (!boot)
+                        return boot.error();
+                GrubEnvPlace place;
+                place.path = s.env_path;
+                auto cur = grubenv_next_entry(host, place);
+                if (cur && *cur == s.entry_id) {
+                        auto r = grubenv_set_next_entry(host, place, s.prev_next_entry);
+                        if (!r)
+                                return r.error();
+                        steps.push_back(s.prev_next_entry ? "restored GRUB next_entry=" + *s.prev_next_entry
+                                                          : "removed GRUB next_entry");
+                } else {
+                        steps.push_back("GRUB next_entry already consumed");
+                }
+                if (boot->mounted_by_us())
+                        steps.push_back("unmounted /boot again");
+                return boot->close();
+        }
+        if (s.loader == "systemd-boot") {
+                auto v = host.read_file("/sys/firmware/efi/efivars/LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f",
+                                        4096);
+                if (v) {
+                        std::string ascii;
+                        for (size_t i = 4; i + 1 < v->size(); i += 2)
+                                if ((*v)[i])
+                                        ascii.push_back((*v)[i]);
+                        if (ascii == s.entry_id) {
+                                if (auto st = sdboot_set_oneshot(host, ""); !st)
+                                        return st;
+                                steps.push_back("cleared systemd-boot LoaderEntryOneShot");
+                                return ok_status();
+                        }
+                }
+                steps.push_back("systemd-boot one-shot entry already consumed");
+        }
+        return ok_status();
+}
+
+Status remove_file(const Host &host, const std::string &abs)
+{
+        if (::unlink(host.path(abs).c_str()) != 0 && errno != ENOENT)
+                return Error::from_errno(errno, "cannot remove " + abs);
+        std::string dir = abs.substr(0, abs.rfind('/'));
+        if (int fd = ::open(host.path(dir.empty() ? "/" : dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+                ::fsync(fd);
+                ::close(fd);
+        }
+        return ok_status();
+}
+
+void write_last_hibernate(const Host &host, const std::string &result, const std::string &mode,
+                          const std::string &message)
+{
+        std::string s = "RESULT=" + result + "\nMODE=" + one_line(mode) + "\nMESSAGE=" + one_line(message) +
+                        "\nTIME=" + std::to_string(std::time(nullptr)) + "\n";
+        (void)host.write_file_atomic(LAST_HIBERNATE_FILE, s);
+}
+
+}  // namespace
+
+// ---- pre ------------------------------------------------------------------------------------
+
+SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &mode, bool dry_run)
+{
+        SleepOutcome out;
+        // A state file left by an earlier pre without post (crash, power loss): undo first.
+        if (!dry_run)
+                if (auto t = host.read_file(SLEEP_STATE_FILE, 64 * 1024))
+                        if (auto s = parse_sleep_state(*t)) {
+                                if (auto st = restore_boot(host, *s, out.steps); st)
+                                        (void)remove_file(host, SLEEP_STATE_FILE);
+                        }
+
+        auto boot = BootAccess::open(host);
+        if (!boot) {
+                out.reasons.push_back("boot: " + boot.error().message);
+                out.message = "Refusing to " + mode + ": " + out.reasons.front();
+                return out;
+        }
+        if (boot->mounted_by_us())
+                out.steps.push_back("mounted /boot");
+        Verdict v = evaluate_hibernation(host, cfg, true);
+        if (!v.safe) {
+                out.reasons = v.reasons;
+                std::string all;
+                for (auto &r : v.reasons)
+                        all += (all.empty() ? "" : "; ") + r;
+                out.message = "Refusing to " + mode + ": " + all;
+                (void)boot->close();
+                if (!dry_run)
+                        write_last_hibernate(host, "refused", mode, out.message);
+                return out;
+        }
+        for (auto &w : v.warnings)
+                out.steps.push_back("warning: " + w);
+
+        SleepState s;
+        s.mode = mode;
+        s.time = static_cast<uint64_t>(std::time(nullptr));
+        s.loader = v.boot ? boot_loader_name(v.boot->loader) : "none";
+        if (v.boot) {
+                s.entry_id = v.boot->entry_id;
+                if (v.boot->env) {
+                        s.env_path = v.boot->env->path;
+                        s.prev_next_entry = grubenv_next_entry(host, *v.boot->env);
+                }
+        }
+        if (dry_run) {
+                out.ok = true;
+                out.message = "Would " + mode + ": next boot " + (v.boot ? "'" + v.boot->title + "' (" + v.boot->entry_id + ")"
+                                                                        : std::string("unchanged (boot loader unknown)"));
+                return out;
+        }
+        auto fail = [&](const std::string &why) {
+                out.reasons.push_back(why);
+                std::vector<std::string> undo_steps;
+                if (v.boot)
+                        (void)restore_boot(host, s, undo_steps);
+                (void)remove_file(host, SLEEP_STATE_FILE);
+                out.message = "Refusing to " + mode + ": " + why;
+                write_last_hibernate(host, "refused", mode, out.message);
+                return out;
+        };
+        if (auto st = host.write_file_atomic(SLEEP_STATE_FILE, format_sleep_state(s), 0600); !st)
+                return fail("cannot save the sleep state: " + st.error().message);
+
+        if (v.boot && v.boot->loader == BootLoader::Grub) {
+                auto r = grubenv_set_next_entry(host, *v.boot->env, v.boot->entry_id);
+                if (!r)
+                        return fail("cannot set the GRUB one-shot entry: " + r.error().message);
+                out.steps.push_back("GRUB next_entry=" + v.boot->entry_id + " (" + v.boot->env->path + " on disk)");
+        } else if (v.boot && v.boot->loader == BootLoader::SystemdBoot) {
+                if (auto st = sdboot_set_oneshot(host, v.boot->entry_id); !st)
+                        return fail("cannot set the systemd-boot one-shot entry: " + st.error().message);
+                out.steps.push_back("systemd-boot LoaderEntryOneShot=" + v.boot->entry_id);
+        }
+        if (auto st = boot->close(); !st)
+                return fail(st.error().message);
+        if (boot->mounted_by_us())
+                out.steps.push_back("unmounted /boot");
+
+        // The kernel's resume target: the offset first (the kernel reads it when resume is set).
+        TargetResolver t(host, cfg);
+        if (auto st = t.load_inputs(); !st)
+                return fail(st.error().message);
+        t.resolve();
+        if (!t.device || !t.device->devnum)
+                return fail("the resume device does not resolve");
+        uint64_t off = t.target && t.target->offset ? *t.target->offset : 0;
+        if (host.exists("/sys/power/resume_offset"))
+                if (auto st = write_sysfs(host, "/sys/power/resume_offset", std::to_string(off)); !st)
+                        return fail(st.error().message);
+        std::string dn = std::to_string(t.device->devnum->major) + ":" + std::to_string(t.device->devnum->minor);
+        if (auto st = write_sysfs(host, "/sys/power/resume", dn); !st)
+                return fail(st.error().message);
+        out.steps.push_back("kernel resume target " + dn + " offset " + std::to_string(off));
+
+        auto rec = write_record(host, cfg, s.entry_id);
+        if (!rec)
+                return fail("cannot write the hibernation record: " + rec.error().message);
+        out.steps.push_back("hibernation record on " + rec->device);
+        out.ok = true;
+        out.message = "Ready to " + mode + " (kernel " + v.kernel_release + ", next boot " +
+                      (v.boot ? "'" + v.boot->title + "'" : std::string("unchanged")) + ")";
+        return out;
+}
+
+// ---- post -----------------------------------------------------------------------------------
+
+SleepOutcome sleep_post(const Host &host, const std::string &service_result, const std::string &exit_status,
+                        bool at_boot)
+{
+        SleepOutcome out;
+        auto t = host.read_file(SLEEP_STATE_FILE, 64 * 1024);
+        if (!t) {
+                out.ok = true;
+                out.message = at_boot ? "No hibernation state left behind" : "Nothing to undo";
+                return out;
+        }
+        auto s = parse_sleep_state(*t);
+        if (!s) {
+                out.message = std::string(SLEEP_STATE_FILE) + ": " + s.error().message + "; removed";
+                (void)remove_file(host, SLEEP_STATE_FILE);
+                return out;
+        }
+        auto st = restore_boot(host, *s, out.steps);
+        if (!st) {
+                out.message = "Cannot undo the boot entry change: " + st.error().message;
+                return out;  // keep the state: the next post/boot retries
+        }
+        (void)remove_file(host, SLEEP_STATE_FILE);
+        std::string result;
+        if (at_boot)
+                result = "not-resumed";
+        else if (service_result == "success" || (service_result.empty() && (exit_status.empty() || exit_status == "0")))
+                result = "resumed";
+        else
+                result = "failed";
+        out.ok = true;
+        out.message = at_boot ? "The " + s->mode + " of the previous boot was not resumed; boot entry restored"
+                              : (result == "resumed" ? "Resumed from " + s->mode + "; temporary changes undone"
+                                                     : "The " + s->mode + " failed (" + service_result +
+                                                               (exit_status.empty() ? "" : ", status " + exit_status) +
+                                                               "); temporary changes undone");
+        write_last_hibernate(host, result, s->mode, out.message);
+        return out;
+}
+
+// ---- gate -----------------------------------------------------------------------------------
+
+Result<bool> gate_apply(const Host &host, const Verdict &v)
+{
+        auto cur = host.read_file(GATE_FILE, 64 * 1024);
+        if (v.safe) {
+                if (!cur)
+                        return false;
+                if (auto st = remove_file(host, GATE_FILE); !st)
+                        return st.error();
+                return true;
+        }
+        std::string s = "# Written by hibernate-tool gate (hibernate-tool-gate.service): hibernation is not safe now.\n";
+        for (auto &r : v.reasons)
+                s += "#   " + one_line(r) + "\n";
+        s += "# It is removed as soon as hibernation is safe again; see hibernate-check.\n"
+             "[Sleep]\nAllowHibernation=no\nAllowHybridSleep=no\nAllowSuspendThenHibernate=no\n";
+        if (cur && *cur == s)
+                return false;
+        if (auto st = host.write_file_atomic(GATE_FILE, s); !st)
+                return st.error();
+        return true;
+}
+
+Status gate_remove(const Host &host)
+{
+        return remove_file(host, GATE_FILE);
+}
+
+namespace {
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+}  // namespace
+
+int gate_watch(const Host &host, const Config &cfg)
+{
+        struct sigaction sa = {};
+        sa.sa_handler = on_signal;
+        ::sigaction(SIGTERM, &sa, nullptr);
+        ::sigaction(SIGINT, &sa, nullptr);
+
+        int swaps = ::open(host.path("/proc/swaps").c_str(), O_RDONLY | O_CLOEXEC);
+        int mounts = ::open(host.path("/proc/self/mountinfo").c_str(), O_RDONLY | O_CLOEXEC);
+        int ino = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        if (ino >= 0)
+                for (const char *d : {"/etc/hibernate-tool", "/etc/default", "/etc/default/grub.d", "/boot/grub",
+                                      "/etc/initramfs-tools/conf.d", "/etc/dracut.conf.d"})
+                        (void)::inotify_add_watch(ino, host.path(d).c_str(),
+                                                  IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_CREATE);
+        bool first = true;
+        std::string last;
+        while (!g_stop) {
+                Verdict v = evaluate_hibernation(host, cfg, host.exists("/boot/grub/grub.cfg") ||
+                                                                    host.exists("/boot/grub2/grub.cfg"));
+                std::string summary = v.safe ? "safe" : "";
+                for (auto &r : v.reasons)
+                        summary += (summary.empty() ? "" : "; ") + r;
+                auto ch = gate_apply(host, v);
+                if (!ch)
+                        std::fprintf(stderr, "hibernate-tool gate: %s\n", ch.error().message.c_str());
+                if (first || summary != last)
+                        std::fprintf(stderr, "hibernate-tool gate: %s\n",
+                                     v.safe ? "hibernation is safe: offered" : ("hibernation is not safe, disallowed: " + summary).c_str());
+                first = false;
+                last = summary;
+                // Wait for a change (swaps and mountinfo signal POLLPRI|POLLERR) or 60 s.
+                struct pollfd p[3] = {{swaps, POLLPRI, 0}, {mounts, POLLPRI, 0}, {ino, POLLIN, 0}};
+                int r = ::poll(p, 3, 60000);
+                if (r > 0) {
+                        char buf[4096];
+                        if (p[2].revents & POLLIN)
+                                while (::read(ino, buf, sizeof buf) > 0) {
+                                }
+                        for (int fd : {swaps, mounts})
+                                if (fd >= 0) {
+                                        ::lseek(fd, 0, SEEK_SET);
+                                        while (::read(fd, buf, sizeof buf) > 0) {
+                                        }
+                                }
+                        ::usleep(300 * 1000);  // let a burst of changes settle
+                }
+        }
+        (void)gate_remove(host);
+        std::fprintf(stderr, "hibernate-tool gate: stopped, gate removed\n");
+        for (int fd : {swaps, mounts, ino})
+                if (fd >= 0)
+                        ::close(fd);
+        return 0;
+}
+
+}  // namespace ht

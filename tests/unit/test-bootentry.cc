@@ -1,0 +1,216 @@
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <unistd.h>
+
+#include "bootentry.hh"
+#include "host.hh"
+#include "sleep.hh"
+
+using namespace ht;
+
+namespace {
+struct TempRoot {
+        std::string dir;
+        TempRoot()
+        {
+                char tmpl[] = "/tmp/ht-unit-XXXXXX";
+                dir = ::mkdtemp(tmpl);
+        }
+        ~TempRoot() { (void) std::system(("rm -rf '" + dir + "'").c_str()); }
+        void mkdir(const std::string &p) const { (void) std::system(("mkdir -p '" + dir + p + "'").c_str()); }
+        void write(const std::string &p, const std::string &s) const { std::ofstream(dir + p) << s; }
+};
+
+// A bzImage head: boot protocol header with the version string pointer.
+std::string fake_bzimage(const std::string &version)
+{
+        std::string s(0x400, '\0');
+        s.replace(0x202, 4, "HdrS");
+        size_t off = 0x300 - 0x200;
+        s[0x20e] = static_cast<char>(off & 0xff);
+        s[0x20f] = static_cast<char>(off >> 8);
+        s.replace(0x300, version.size(), version);
+        return s;
+}
+
+const char *DEBIAN_GRUB_CFG = R"(### BEGIN /etc/grub.d/10_linux ###
+function gfxmode {
+	set gfxpayload="${1}"
+}
+menuentry 'Debian GNU/Linux' --class debian --class gnu-linux --class gnu --class os $menuentry_id_option 'gnulinux-simple-1234' {
+	load_video
+	insmod ext2
+	echo	'Loading Linux 6.1.0-56-amd64 ...'
+	linux	/vmlinuz-6.1.0-56-amd64 root=UUID=1234 ro  console=ttyS0 resume=UUID=aaaa
+	initrd	/initrd.img-6.1.0-56-amd64
+}
+submenu 'Advanced options for Debian GNU/Linux' $menuentry_id_option 'gnulinux-advanced-1234' {
+	menuentry 'Debian GNU/Linux, with Linux 6.1.0-56-amd64' --class debian $menuentry_id_option 'gnulinux-6.1.0-56-amd64-advanced-1234' {
+		linux	/vmlinuz-6.1.0-56-amd64 root=UUID=1234 ro  console=ttyS0 resume=UUID=aaaa
+	}
+	menuentry 'Debian GNU/Linux, with Linux 6.1.0-56-amd64 (recovery mode)' --class debian $menuentry_id_option 'gnulinux-6.1.0-56-amd64-recovery-1234' {
+		linux	/vmlinuz-6.1.0-56-amd64 root=UUID=1234 ro single console=ttyS0
+	}
+	menuentry 'Debian GNU/Linux, with Linux 6.1.0-50-amd64 (recovery mode)' --class debian $menuentry_id_option 'gnulinux-6.1.0-50-amd64-recovery-1234' {
+		linux	/vmlinuz-6.1.0-50-amd64 root=UUID=1234 ro single console=ttyS0
+	}
+	menuentry 'Debian GNU/Linux, with Linux 6.1.0-50-amd64' --class debian $menuentry_id_option 'gnulinux-6.1.0-50-amd64-advanced-1234' {
+		linux	/vmlinuz-6.1.0-50-amd64 root=UUID=1234 ro  console=ttyS0 resume=UUID=aaaa
+	}
+}
+)";
+}  // namespace
+
+TEST_CASE("bootentry: bzImage release")
+{
+        CHECK(bzimage_release(fake_bzimage(std::string("6.1.0-56-amd64 (debian-kernel@lists.debian.org) #1 SMP") + '\0')) ==
+              "6.1.0-56-amd64");
+        CHECK_FALSE(bzimage_release(std::string(0x100, 'x')));          // too short
+        CHECK_FALSE(bzimage_release(std::string(0x400, '\0')));          // no HdrS
+        auto s = fake_bzimage("x");
+        s[0x20e] = '\xff';
+        s[0x20f] = '\x7f';  // pointer beyond the head
+        CHECK_FALSE(bzimage_release(s));
+        CHECK_FALSE(bzimage_release(fake_bzimage(std::string("6.1\x01oops", 8))));
+}
+
+TEST_CASE("bootentry: grubenv parse and format round trip")
+{
+        GrubEnv e;
+        e.set("saved_entry", "0");
+        e.set("next_entry", "gnulinux-advanced-1234>gnulinux-6.1.0-50-amd64-advanced-1234");
+        e.set("odd", "a\\b\nc");
+        auto b = format_grubenv(e);
+        REQUIRE(b);
+        CHECK(b->size() == GRUBENV_SIZE);
+        CHECK(b->rfind("# GRUB Environment Block\nsaved_entry=0\nnext_entry=gnulinux-advanced", 0) == 0);
+        CHECK(b->back() == '#');
+        auto p = parse_grubenv(*b);
+        REQUIRE(p);
+        CHECK(p->get("next_entry") == e.get("next_entry"));
+        CHECK(p->get("odd") == std::string("a\\b\nc"));
+        p->unset("next_entry");
+        CHECK_FALSE(p->get("next_entry"));
+        CHECK(p->vars.size() == 2);
+
+        // What grub-editenv writes (create) parses to nothing.
+        std::string fresh = "# GRUB Environment Block\n" + std::string(1024 - 25, '#');
+        auto f = parse_grubenv(fresh);
+        REQUIRE(f);
+        CHECK(f->vars.empty());
+
+        CHECK_FALSE(parse_grubenv("garbage"));
+        CHECK_FALSE(parse_grubenv("# GRUB Environment Block\nno-equals-sign\n"));
+        CHECK_FALSE(parse_grubenv("# GRUB Environment Block\nunterminated=x"));
+        GrubEnv big;
+        big.set("x", std::string(2000, 'a'));
+        auto fb = format_grubenv(big);
+        REQUIRE_FALSE(fb);
+        CHECK(fb.error().code == EFBIG);
+        GrubEnv bad;
+        bad.set("a=b", "c");
+        CHECK_FALSE(format_grubenv(bad));
+}
+
+TEST_CASE("bootentry: BLS entry")
+{
+        auto e = parse_bls_entry("fedora-6.5", "# comment\ntitle Fedora Linux (6.5)\nversion 6.5.0\nlinux /vmlinuz-6.5.0\n"
+                                               "options root=UUID=1 ro\noptions resume=UUID=2\n");
+        CHECK(e.title == "Fedora Linux (6.5)");
+        CHECK(e.version == "6.5.0");
+        CHECK(e.linux == "/vmlinuz-6.5.0");
+        CHECK(e.options == "root=UUID=1 ro resume=UUID=2");
+}
+
+TEST_CASE("bootentry: the entry of the running kernel in a Debian grub.cfg")
+{
+        TempRoot r;
+        r.mkdir("/boot/grub");
+        r.mkdir("/proc/self");
+        r.write("/boot/grub/grub.cfg", DEBIAN_GRUB_CFG);
+        r.write("/boot/vmlinuz-6.1.0-56-amd64", "k");
+        r.write("/boot/vmlinuz-6.1.0-50-amd64", "k");
+        r.write("/proc/self/mountinfo", "22 1 8:2 / / rw,relatime - ext4 /dev/vda2 rw\n"
+                                        "23 22 8:1 / /boot rw,relatime - ext4 /dev/vda1 rw\n");
+        Host h(r.dir);
+
+        auto t = find_boot_target(h, "6.1.0-50-amd64");
+        REQUIRE(t);
+        CHECK(t->loader == BootLoader::Grub);
+        // The non-recovery entry, addressed through its submenu as grub-reboot does.
+        CHECK(t->entry_id == "gnulinux-advanced-1234>gnulinux-6.1.0-50-amd64-advanced-1234");
+        CHECK(t->cmdline.find("resume=UUID=aaaa") != std::string::npos);
+        REQUIRE(t->env);
+        CHECK(t->env->path == "/boot/grub/grubenv");
+        CHECK(t->env->fstype == "ext4");
+        CHECK(t->env->grub_can_write);
+
+        auto n = find_boot_target(h, "6.1.0-56-amd64");
+        REQUIRE(n);
+        CHECK(n->entry_id == "gnulinux-simple-1234");  // the top-level entry boots it too
+
+        auto none = find_boot_target(h, "6.2.0-1-amd64");
+        REQUIRE_FALSE(none);
+        CHECK(none.error().code == ESRCH);
+
+        // A kernel file without the release in its name: recognised by its bzImage header.
+        std::string cfg = "menuentry 'Arch Linux' --id arch {\n\tlinux /vmlinuz-linux root=UUID=1 rw\n}\n";
+        r.write("/boot/grub/grub.cfg", cfg);
+        r.write("/boot/vmlinuz-linux", fake_bzimage(std::string("6.6.1-arch1-1 (linux@archlinux) #1") + '\0'));
+        auto a = find_boot_target(h, "6.6.1-arch1-1");
+        REQUIRE(a);
+        CHECK(a->entry_id == "arch");
+
+        // grubenv on btrfs: GRUB cannot clear next_entry itself.
+        r.write("/proc/self/mountinfo", "22 1 0:30 /@ / rw,relatime - btrfs /dev/vda2 rw\n");
+        auto b = find_boot_target(h, "6.6.1-arch1-1");
+        REQUIRE(b);
+        REQUIRE(b->env);
+        CHECK_FALSE(b->env->grub_can_write);
+        CHECK(b->env->why_not.find("btrfs") != std::string::npos);
+}
+
+TEST_CASE("bootentry: next_entry set and restored in a grubenv")
+{
+        TempRoot r;
+        r.mkdir("/boot/grub");
+        Host h(r.dir);
+        GrubEnvPlace p;
+        p.path = "/boot/grub/grubenv";
+        // No grubenv yet: created.
+        auto prev = grubenv_set_next_entry(h, p, std::string("a>b"));
+        REQUIRE(prev);
+        CHECK_FALSE(*prev);
+        CHECK(grubenv_next_entry(h, p) == std::string("a>b"));
+        auto t = h.read_file(p.path);
+        REQUIRE(t);
+        CHECK(t->size() == 1024);
+        auto back = grubenv_set_next_entry(h, p, std::nullopt);
+        REQUIRE(back);
+        CHECK(*back == std::string("a>b"));
+        CHECK_FALSE(grubenv_next_entry(h, p));
+        // A grubenv we do not understand is left alone.
+        r.write("/boot/grub/grubenv", "not a grubenv");
+        CHECK_FALSE(grubenv_set_next_entry(h, p, std::string("x")));
+        CHECK(*h.read_file(p.path) == "not a grubenv");
+}
+
+TEST_CASE("sleep: state round trip and validation")
+{
+        SleepState s;
+        s.mode = "hibernate";
+        s.loader = "grub";
+        s.entry_id = "a>b";
+        s.env_path = "/boot/grub/grubenv";
+        s.prev_next_entry = "old";
+        s.time = 42;
+        auto p = parse_sleep_state(format_sleep_state(s));
+        REQUIRE(p);
+        CHECK(p->entry_id == "a>b");
+        CHECK(p->prev_next_entry == std::string("old"));
+        CHECK(p->time == 42);
+        CHECK_FALSE(parse_sleep_state("MODE=hibernate\n"));
+        CHECK_FALSE(parse_sleep_state("LOADER=lilo\n"));
+        CHECK_FALSE(parse_sleep_state("LOADER=grub\nENV=relative\n"));
+}
