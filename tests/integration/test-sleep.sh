@@ -1,0 +1,198 @@
+#!/bin/bash
+# hibernate-tool pre / post / gate / boot-entry on fixture roots: refusal leaves everything
+# unchanged, pre sets GRUB's next_entry (read back by the real grub-editenv), the kernel's
+# resume target and the record; post restores exactly what was there.
+source "$(dirname "$0")/fixture.sh"
+: "${HIBERNATE_TOOL:?set HIBERNATE_TOOL to the built hibernate-tool}"
+command -v grub-editenv >/dev/null || skip_or_fail "grub-editenv missing (apt-get install grub2-common)"
+
+ENTRY="gnulinux-advanced-X>gnulinux-6.1.0-56-amd64-advanced-X"
+# A Debian-style grub.cfg: the newest kernel (6.1.0-99) is the default; the running one
+# (6.1.0-56) is in the submenu.
+debian_grub() {  # root, extra words for the 6.1.0-56 entry
+        cat > "$1/boot/grub/grub.cfg" <<G
+menuentry 'Debian GNU/Linux' --class debian \$menuentry_id_option 'gnulinux-simple-X' {
+	linux	/boot/vmlinuz-6.1.0-99-amd64 root=UUID=$UUID_VDC ro resume=UUID=$UUID_VDB
+}
+submenu 'Advanced options for Debian GNU/Linux' \$menuentry_id_option 'gnulinux-advanced-X' {
+	menuentry 'Debian GNU/Linux, with Linux 6.1.0-99-amd64' \$menuentry_id_option 'gnulinux-6.1.0-99-amd64-advanced-X' {
+		linux	/boot/vmlinuz-6.1.0-99-amd64 root=UUID=$UUID_VDC ro resume=UUID=$UUID_VDB
+	}
+	menuentry 'Debian GNU/Linux, with Linux 6.1.0-56-amd64 (recovery mode)' \$menuentry_id_option 'gnulinux-6.1.0-56-amd64-recovery-X' {
+		linux	/boot/vmlinuz-6.1.0-56-amd64 root=UUID=$UUID_VDC ro single
+	}
+	menuentry 'Debian GNU/Linux, with Linux 6.1.0-56-amd64' \$menuentry_id_option 'gnulinux-6.1.0-56-amd64-advanced-X' {
+		linux	/boot/vmlinuz-6.1.0-56-amd64 root=UUID=$UUID_VDC ro resume=UUID=$UUID_VDB ${2:-}
+	}
+}
+G
+        touch "$1/boot/vmlinuz-6.1.0-56-amd64" "$1/boot/vmlinuz-6.1.0-99-amd64"
+        grub-editenv "$1/boot/grub/grubenv" create
+}
+
+run_tool() {  # root, args…
+        local r=$1; shift
+        set +e
+        OUT=$("$HIBERNATE_TOOL" "$@" --root "$r" 2>"$r.stderr")
+        RC=$?
+        set -e
+        ERR=$(cat "$r.stderr"); rm -f "$r.stderr"
+}
+tree_sum() {  # every file's bytes, except our own outcome file under run/
+        (cd "$1" && find . -path ./run/hibernate-tool -prune -o -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum
+}
+expect_out() { if grep -Eq -- "$1" <<<"$OUT$ERR"; then ok; else fail "[$CASE] output does not match /$1/: $OUT $ERR"; fi; }
+expect_env() {  # grub-editenv list line, or "none" for no next_entry
+        local got; got=$(grub-editenv "$R/boot/grub/grubenv" list | grep '^next_entry=' || echo none)
+        if [ "$got" = "$1" ]; then ok; else fail "[$CASE] grubenv: expected '$1', got '$got'"; fi
+}
+
+CASE=boot-entry
+R=$(new_root); debian_grub "$R"
+run_tool "$R" boot-entry --json
+expect_rc 0
+if jq -e --arg e "$ENTRY" '.loader == "grub" and .id == $e and .grubenv.next_entry == null' >/dev/null <<<"$OUT"; then ok; else fail "[$CASE] $OUT"; fi
+
+CASE=pre-post-healthy
+R=$(new_root); debian_grub "$R"
+run_tool "$R" pre --mode hibernate
+expect_rc 0
+expect_out "Ready to hibernate \(kernel 6.1.0-56-amd64"
+expect_env "next_entry=$ENTRY"
+if [ "$(cat "$R/sys/power/resume")" = "254:16" ] && [ "$(cat "$R/sys/power/resume_offset")" = 0 ]; then ok; else
+        fail "[$CASE] kernel resume target: $(cat "$R/sys/power/resume") $(cat "$R/sys/power/resume_offset")"; fi
+if [ "$(dd if="$R/dev/vdb" bs=1 skip=2048 count=8 status=none)" = HTRECORD ]; then ok; else fail "[$CASE] no record on the swap header"; fi
+if grep -q "^ENTRY=$ENTRY$" "$R/var/lib/hibernate-tool/sleep-state"; then ok; else fail "[$CASE] sleep state"; fi
+[ "$(stat -c %s "$R/boot/grub/grubenv")" = 1024 ] && ok || fail "[$CASE] grubenv is not 1024 bytes"
+SERVICE_RESULT=success EXIT_STATUS=0 run_tool "$R" post
+expect_rc 0
+expect_env none
+[ ! -e "$R/var/lib/hibernate-tool/sleep-state" ] && ok || fail "[$CASE] sleep state left behind"
+grep -q '^RESULT=resumed$' "$R/run/hibernate-tool/last-hibernate" && ok || fail "[$CASE] last-hibernate: $(cat "$R/run/hibernate-tool/last-hibernate")"
+
+CASE=previous-next-entry-kept
+R=$(new_root); debian_grub "$R"
+grub-editenv "$R/boot/grub/grubenv" set next_entry=users-choice
+run_tool "$R" pre
+expect_rc 0
+expect_env "next_entry=$ENTRY"
+run_tool "$R" post
+expect_env "next_entry=users-choice"
+
+CASE=grub-consumed-entry
+R=$(new_root); debian_grub "$R"
+run_tool "$R" pre
+grub-editenv "$R/boot/grub/grubenv" unset next_entry   # what GRUB's save_env does at boot
+BEFORE=$(sha256sum < "$R/boot/grub/grubenv")
+run_tool "$R" post
+expect_rc 0
+expect_out "already consumed"
+[ "$BEFORE" = "$(sha256sum < "$R/boot/grub/grubenv")" ] && ok || fail "[$CASE] grubenv rewritten needlessly"
+
+CASE=post-failed-hibernation
+R=$(new_root); debian_grub "$R"
+run_tool "$R" pre
+SERVICE_RESULT=exit-code EXIT_STATUS=1 run_tool "$R" post
+expect_env none
+grep -q '^RESULT=failed$' "$R/run/hibernate-tool/last-hibernate" && ok || fail "[$CASE] last-hibernate"
+
+CASE=post-at-boot
+R=$(new_root); debian_grub "$R"
+run_tool "$R" pre
+run_tool "$R" post --boot
+expect_env none
+grep -q '^RESULT=not-resumed$' "$R/run/hibernate-tool/last-hibernate" && ok || fail "[$CASE] last-hibernate"
+run_tool "$R" post --boot
+expect_rc 0
+expect_out "No hibernation state"
+
+CASE=stale-state-undone-by-next-pre
+R=$(new_root); debian_grub "$R"
+run_tool "$R" pre
+run_tool "$R" pre     # no post in between (crash): the second pre undoes, then sets again
+expect_rc 0
+expect_env "next_entry=$ENTRY"
+run_tool "$R" post
+expect_env none
+
+refused() {  # root, regex — pre must fail and change nothing
+        local before; before=$(tree_sum "$1")
+        run_tool "$1" pre
+        expect_rc 1
+        expect_out "Refusing to hibernate: .*$2"
+        if [ "$before" = "$(tree_sum "$1")" ]; then ok; else fail "[$CASE] files changed by a refused pre"; fi
+        grep -q '^RESULT=refused$' "$1/run/hibernate-tool/last-hibernate" && ok || fail "[$CASE] last-hibernate"
+}
+
+CASE=refuse-swap-too-small
+R=$(new_root); debian_grub "$R"
+sed -i 's/^MemFree:.*/MemFree:           45436 kB/; s/^Active(anon):.*/Active(anon):    3500000 kB/' "$R/proc/meminfo"
+printf 'Filename Type Size Used Priority\n/dev/vdb partition 2097148 1000000 -2\n' > "$R/proc/swaps"
+refused "$R" "swap-size"
+
+CASE=refuse-resume-not-active
+R=$(new_root); debian_grub "$R"
+printf 'Filename Type Size Used Priority\n' > "$R/proc/swaps"
+refused "$R" "swap-present"
+
+CASE=refuse-lockdown
+R=$(new_root); debian_grub "$R"
+echo "none [integrity] confidentiality" > "$R/sys/kernel/security/lockdown"
+refused "$R" "lockdown"
+
+CASE=refuse-no-entry-for-running-kernel
+R=$(new_root); debian_grub "$R"
+sed -i '/6.1.0-56-amd64/d' "$R/boot/grub/grub.cfg"
+refused "$R" "boot-entry: no entry in /boot/grub/grub.cfg boots the running kernel 6.1.0-56-amd64"
+
+CASE=refuse-entry-noresume
+R=$(new_root); debian_grub "$R" noresume
+refused "$R" "boot-entry: .* boots with noresume"
+
+CASE=refuse-entry-other-resume
+R=$(new_root); debian_grub "$R"
+add_swap_disk "$R" vdd 254 48 64M 99999999-2222-4333-8444-555555555555 other
+sed -i 's/ resume=UUID=[^ ]* *$/ resume=UUID=99999999-2222-4333-8444-555555555555/' "$R/boot/grub/grub.cfg"
+grep -q 'resume=UUID=9999' "$R/boot/grub/grub.cfg" || fail "[$CASE] fixture edit"
+refused "$R" "boot-entry: the entry's resume=UUID=9999.* is /dev/vdd, not the resume device /dev/vdb"
+
+CASE=refuse-bad-grubenv
+R=$(new_root); debian_grub "$R"
+echo garbage > "$R/boot/grub/grubenv"
+refused "$R" "cannot set the GRUB one-shot entry"
+[ "$(cat "$R/boot/grub/grubenv")" = garbage ] && ok || fail "[$CASE] grubenv touched"
+
+CASE=dry-run
+R=$(new_root); debian_grub "$R"
+BEFORE=$(tree_sum "$R")
+run_tool "$R" pre --dry-run
+expect_rc 0
+expect_out "Would hibernate: next boot 'Debian GNU/Linux, with Linux 6.1.0-56-amd64'"
+[ "$BEFORE" = "$(tree_sum "$R")" ] && ok || fail "[$CASE] dry run changed files"
+
+CASE=gate
+R=$(new_root); debian_grub "$R"
+run_tool "$R" gate --json
+expect_rc 0
+jq -e '.safe == true and .changed == false' >/dev/null <<<"$OUT" && ok || fail "[$CASE] $OUT"
+[ ! -e "$R/run/systemd/sleep.conf.d/50-hibernate-tool.conf" ] && ok || fail "[$CASE] gate file on a safe system"
+echo "none [integrity] confidentiality" > "$R/sys/kernel/security/lockdown"
+run_tool "$R" gate --json
+jq -e '.safe == false and .changed == true and (.reasons[0] | startswith("lockdown"))' >/dev/null <<<"$OUT" && ok || fail "[$CASE] $OUT"
+G="$R/run/systemd/sleep.conf.d/50-hibernate-tool.conf"
+if grep -q '^AllowHibernation=no$' "$G" && grep -q '^AllowHybridSleep=no$' "$G" && grep -q '^AllowSuspendThenHibernate=no$' "$G"; then ok; else fail "[$CASE] gate file: $(cat "$G")"; fi
+run_tool "$R" gate --json
+jq -e '.changed == false' >/dev/null <<<"$OUT" && ok || fail "[$CASE] rewritten without a change"
+echo "[none] integrity confidentiality" > "$R/sys/kernel/security/lockdown"
+run_tool "$R" gate
+[ ! -e "$G" ] && ok || fail "[$CASE] gate file kept after the problem went away"
+
+CASE=bad-usage
+R=$(new_root)
+for args in "pre --mode sleep" "post --mode hibernate" "gate --boot" "pre --watch" "boot-entry --dry-run"; do
+        # shellcheck disable=SC2086
+        run_tool "$R" $args
+        expect_rc 2
+done
+
+finish
