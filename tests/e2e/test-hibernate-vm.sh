@@ -1,0 +1,120 @@
+#!/bin/bash
+# End-to-end test of the hibernate path in a full Debian 12 VM (tests/e2e/debian-vm.sh):
+# SeaBIOS -> GRUB -> Debian with systemd, two kernels, the project installed (prefix /usr)
+# with its units and initramfs hook, booted under QEMU (TCG).
+#   run 1  the OLDER kernel (one-shot from the host; the default entry boots the newer
+#          one): refusals (the gate fails `systemctl hibernate`; without the gate the
+#          sleep service's ExecStartPre refuses; nothing changes), then hibernation #1
+#   run 2  GRUB boots the older kernel again (our next_entry), resumes; marker intact;
+#          /boot unmounted, hibernation #2
+#   run 3  the one-shot entry reached the disk through the unmounted /boot: older kernel,
+#          resume, /boot still unmounted
+#   run 4  a normal boot: the default (newer) kernel, nothing left behind
+# The guest side is tests/e2e/vm/hibernate-step.sh; its CHECK-OK/CHECK-FAIL lines count.
+set -euo pipefail
+
+HT_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(cd "$HT_E2E_DIR/../.." && pwd)
+. "$HT_E2E_DIR/lib.sh"
+. "$HT_E2E_DIR/debian-vm.sh"
+
+skip() {
+        if [[ -n ${HT_REQUIRE_ALL:-} ]]; then ht_die "cannot run here and HT_REQUIRE_ALL is set: $*"; fi
+        echo "SKIP: $*"
+        exit 77
+}
+[[ $EUID -eq 0 ]] || skip "needs root (loop devices, debootstrap)"
+for c in "$HT_QEMU" debootstrap sfdisk losetup mkswap grub-editenv unshare meson ninja; do
+        command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (tools/hibernate-dev installs the DEPS)"
+done
+
+DIR="$DVM_DIR/hibernate"
+mkdir -p "$DIR"
+exec 8>"$DIR/.lock"
+flock -w 3600 8 || ht_die "another test-hibernate-vm.sh holds $DIR/.lock"
+trap dvm_cleanup EXIT
+
+NPASS=0 NFAIL=0
+SCEN=setup
+pass() { NPASS=$((NPASS + 1)); ht_ok "[$SCEN] $*"; }
+bad() { NFAIL=$((NFAIL + 1)); printf '%sFAIL%s [%s] %s\n' "$_ht_c_r" "$_ht_c_0" "$SCEN" "$*" >&2; }
+check() { local desc=$1; shift; if "$@"; then pass "$desc"; else bad "$desc"; fi; }
+log_has() { grep -aEq -- "$2" "$1"; }
+booted_kernel() { sed -n 's/.*Linux version \([^ ]*\) .*/\1/p' "$1" | head -n1; }
+guest_checks() {  # log: count the step's CHECK lines
+        local l
+        while read -r l; do pass "guest: ${l#*CHECK-OK }"; done < <(grep -a 'HT-E2E: CHECK-OK ' "$1" || true)
+        while read -r l; do bad "guest: ${l#*CHECK-FAIL }"; done < <(grep -a 'HT-E2E: CHECK-FAIL ' "$1" || true)
+}
+
+BASE=$(dvm_base) || ht_die "dvm_base failed"
+dvm_load_env "$BASE"
+OLD_ENTRY=$(dvm_grub_entry_for "$DVM_KERNEL_OLD")
+ht_info "kernels: default $DVM_KERNEL_NEW, hibernating $DVM_KERNEL_OLD ($OLD_ENTRY)"
+
+# The project as a distribution installs it (prefix /usr: initramfs-tools hooks, units).
+VMBUILD="$DVM_DIR/build-usr"
+if [[ ! -f $VMBUILD/build.ninja ]]; then
+        rm -rf "$VMBUILD"
+        meson setup "$VMBUILD" "$SRC" --prefix=/usr -Dtests=false -Dbuildtype=release >/dev/null
+fi
+ninja -C "$VMBUILD" >/dev/null
+
+WORK="$DIR/work.img"
+LOGS="$DIR/logs"
+rm -rf "$LOGS"; mkdir -p "$LOGS"
+dvm_clone "$BASE" "$WORK"
+dvm_install_project "$WORK" "$VMBUILD"
+MNT=$(mktemp -d); dvm_mount "$WORK" "$MNT"
+# Enable the units (what the package's preset does) and rebuild the initramfs of both
+# kernels with our hook.
+systemctl --root="$MNT" enable hibernate-tool-gate.service hibernate-tool-cleanup.service >/dev/null 2>&1
+check "units enabled" test -L "$MNT/etc/systemd/system/multi-user.target.wants/hibernate-tool-gate.service"
+check "sleep drop-in installed" test -f "$MNT/lib/systemd/system/systemd-hibernate.service.d/hibernate-tool.conf"
+dvm_in_chroot "$MNT" update-initramfs -u -k all >"$LOGS/update-initramfs.log" 2>&1 || ht_die "update-initramfs failed: $(tail -n 5 "$LOGS/update-initramfs.log")"
+check "our hook is in the initramfs" sh -c "lsinitramfs '$MNT/boot/initrd.img-$DVM_KERNEL_OLD' | grep -q 'scripts/local-premount/hibernate-tool'"
+grub-editenv "$MNT/boot/grub/grubenv" set "next_entry=$OLD_ENTRY"
+install -m 0755 "$HT_E2E_DIR/vm/hibernate-step.sh" "$MNT/usr/local/sbin/ht-e2e-step"
+dvm_umount "$MNT"; rmdir "$MNT"
+
+# ---- run 1 --------------------------------------------------------------------------------
+SCEN=run1
+L1="$LOGS/run1.log"
+dvm_boot "$WORK" "$L1" 900 || true
+check "boots the older kernel (host one-shot)" test "$(booted_kernel "$L1")" = "$DVM_KERNEL_OLD"
+check "refusal: systemctl hibernate fails with the gate" log_has "$L1" 'systemctl hibernate \(gate\): rc=[1-9].*not supported'
+check "hibernation #1 writes the image and powers off" log_has "$L1" 'PM: hibernation: (Image saved|Saving image)|reboot: Power down'
+check "VM was off after hibernation #1 (no resume in run 1)" sh -c "! grep -aq 'RESUMED-1' '$L1'"
+guest_checks "$L1"
+
+# ---- run 2 --------------------------------------------------------------------------------
+SCEN=run2
+L2="$LOGS/run2.log"
+dvm_boot "$WORK" "$L2" 900 || true
+check "GRUB boots the hibernated (older, non-default) kernel" test "$(booted_kernel "$L2")" = "$DVM_KERNEL_OLD"
+check "our helper resumes" log_has "$L2" 'resuming from /dev/'
+check "resumed (step continued)" log_has "$L2" 'HT-E2E: RESUMED-1 kernel'
+guest_checks "$L2"
+grep -a 'HT-E2E: TIMING' "$L2" | sed 's/.*TIMING /    /' >&2 || true
+
+# ---- run 3 --------------------------------------------------------------------------------
+SCEN=run3
+L3="$LOGS/run3.log"
+dvm_boot "$WORK" "$L3" 900 || true
+check "one-shot entry honoured through an unmounted /boot" test "$(booted_kernel "$L3")" = "$DVM_KERNEL_OLD"
+check "resumed #2" log_has "$L3" 'HT-E2E: RESUMED-2 kernel'
+guest_checks "$L3"
+
+# ---- run 4 --------------------------------------------------------------------------------
+SCEN=run4
+L4="$LOGS/run4.log"
+dvm_boot "$WORK" "$L4" 600 || true
+check "the next normal boot is back on the default entry" test "$(booted_kernel "$L4")" = "$DVM_KERNEL_NEW"
+check "final step ran" log_has "$L4" "HT-E2E: PHASE final kernel $DVM_KERNEL_NEW"
+guest_checks "$L4"
+
+PRE=$(grep -a 'HT-E2E: TIMING' "$L2" | sed 's/.*pre_ms=\([0-9]*\).*/\1/' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+POST=$(grep -a 'HT-E2E: TIMING' "$L2" | sed 's/.*post_ms=\([0-9]*\).*/\1/' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+ht_info "pre+post in the VM (TCG, median of 5): pre ${PRE:-?} ms, post ${POST:-?} ms"
+echo "$NPASS passed, $NFAIL failed"
+[[ $NFAIL -eq 0 ]]

@@ -1,0 +1,140 @@
+#!/bin/bash
+# Runs inside the Debian VM (ht-e2e.service, output on the serial console as "HT-E2E: …").
+# Boot 1 (running the OLDER kernel, the default entry boots the newer one):
+#   refusals — swap too small: `systemctl hibernate` fails at once (the gate); with the
+#   gate out of the way the sleep service's ExecStartPre refuses; nothing changed —
+#   then a marker in RAM and `systemctl hibernate` (#1).
+# After resume #1 (same process): marker intact, one-shot entry gone, pre/post timing;
+#   /boot unmounted, `systemctl hibernate` (#2).
+# After resume #2: marker intact, /boot still unmounted; done (power-off).
+# Boot 2 (a normal boot): back on the default entry, nothing left behind.
+set -u
+PHASE_FILE=/var/lib/ht-e2e/phase
+mkdir -p /var/lib/ht-e2e
+say() { echo "$*"; }
+check() {  # name, command… — prints CHECK-OK/CHECK-FAIL lines the host counts
+        local name=$1; shift
+        if "$@" >/dev/null 2>&1; then say "CHECK-OK $name"; else say "CHECK-FAIL $name"; fi
+}
+grubenv_next() { grub-editenv /boot/grub/grubenv list 2>/dev/null | sed -n 's/^next_entry=//p'; }
+wait_hibernated() {  # after `systemctl hibernate`: until our post wrote the outcome
+        local i
+        for i in $(seq 1 900); do
+                [ -e /run/hibernate-tool/last-hibernate ] && return 0
+                sleep 1
+        done
+        return 1
+}
+gate=/run/systemd/sleep.conf.d/50-hibernate-tool.conf
+wait_gate() {  # present|absent
+        local i
+        for i in $(seq 1 30); do
+                if [ "$1" = present ] && [ -e $gate ]; then return 0; fi
+                if [ "$1" = absent ] && [ ! -e $gate ]; then return 0; fi
+                sleep 1
+        done
+        return 1
+}
+SWAP_P3=$(blkid -t TYPE=swap -o device | grep -E 'vda3$')
+SWAP_P4=$(blkid -t TYPE=swap -o device | grep -E 'vda4$')
+
+if [ "$(cat $PHASE_FILE 2>/dev/null)" = done ]; then
+        say "PHASE final kernel $(uname -r)"
+        check final-no-state test ! -e /var/lib/hibernate-tool/sleep-state
+        check final-no-next-entry test -z "$(grubenv_next)"
+        check final-boot-mounted findmnt /boot
+        check final-gate-absent test ! -e $gate
+        exit 0
+fi
+
+say "PHASE boot1 kernel $(uname -r)"
+systemctl is-active hibernate-tool-gate.service | sed 's/^/gate service: /'
+hibernate-check | sed 's/^/check: /'
+check boot1-ready hibernate-check
+check boot1-gate-absent wait_gate absent
+check boot1-dropin systemctl cat systemd-hibernate.service --no-pager
+
+# ---- refusal 1: swap too small, the gate makes systemctl fail at once ----------------
+GRUBENV_SUM=$(sha256sum < /boot/grub/grubenv)
+swapoff "$SWAP_P3"
+swapon "$SWAP_P4"
+check refuse-gate-written wait_gate present
+sed 's/^/gate file: /' $gate
+out=$(systemctl hibernate 2>&1); rc=$?
+say "systemctl hibernate (gate): rc=$rc: $out"
+check refuse-gate-systemctl-fails test "$rc" -ne 0
+journalctl -b -u hibernate-tool-gate.service -o cat --no-pager | tail -n 3 | sed 's/^/gate journal: /'
+check refuse-gate-journal sh -c "journalctl -b -u hibernate-tool-gate.service -o cat | grep -q 'hibernation is not safe, disallowed: .*resume-device'"
+
+# ---- refusal 2: gate out of the way — ExecStartPre stops systemd-hibernate.service ----
+systemctl stop hibernate-tool-gate.service
+check refuse-gate-removed-on-stop test ! -e $gate
+rm -f /run/hibernate-tool/last-hibernate
+out=$(systemctl hibernate 2>&1); rc=$?
+say "systemctl hibernate (no gate): rc=$rc: $out"
+for i in $(seq 1 60); do
+        systemctl is-failed -q systemd-hibernate.service && break
+        sleep 1
+done
+check refuse-pre-service-failed systemctl is-failed -q systemd-hibernate.service
+journalctl -b -u systemd-hibernate.service -o cat --no-pager | grep -i 'refusing\|hibernate-tool' | tail -n 3 | sed 's/^/sleep journal: /'
+check refuse-pre-journal sh -c "journalctl -b -u systemd-hibernate.service -o cat | grep -q 'Refusing to hibernate: .*resume-device'"
+check refuse-pre-still-running true
+check refuse-pre-grubenv-unchanged test "$GRUBENV_SUM" = "$(sha256sum < /boot/grub/grubenv)"
+check refuse-pre-no-state test ! -e /var/lib/hibernate-tool/sleep-state
+check refuse-pre-outcome grep -q '^RESULT=refused$' /run/hibernate-tool/last-hibernate
+swapoff "$SWAP_P4"
+swapon "$SWAP_P3"
+systemctl reset-failed systemd-hibernate.service hibernate.target 2>/dev/null
+systemctl start hibernate-tool-gate.service
+check restored-gate-absent wait_gate absent
+
+# ---- hibernation #1: the one-shot entry must bring this (older, non-default) kernel back
+head -c 4M /dev/urandom > /dev/shm/marker
+MARK=$(sha256sum < /dev/shm/marker)
+say "marker $MARK"
+rm -f /run/hibernate-tool/last-hibernate
+KREL=$(uname -r)
+say "HIBERNATE-1 $(date +%s)"
+systemctl hibernate; rc=$?
+check hib1-systemctl-ok test "$rc" -eq 0
+check hib1-resumed wait_hibernated
+say "RESUMED-1 kernel $(uname -r)"
+sed 's/^/last-hibernate: /' /run/hibernate-tool/last-hibernate
+check hib1-result grep -q '^RESULT=resumed$' /run/hibernate-tool/last-hibernate
+check hib1-marker test "$MARK" = "$(sha256sum < /dev/shm/marker)"
+check hib1-same-kernel test "$KREL" = "$(uname -r)"
+check hib1-next-entry-cleared test -z "$(grubenv_next)"
+check hib1-no-state test ! -e /var/lib/hibernate-tool/sleep-state
+journalctl -b -u systemd-hibernate.service -o cat --no-pager | grep -i 'hibernate-tool\|Ready to' | tail -n 4 | sed 's/^/sleep journal: /'
+sed 's/^/last-resume: /' /run/hibernate-tool/last-resume 2>/dev/null
+
+# pre + post cost (the same code the drop-ins run; this VM is emulated: TCG)
+for i in 1 2 3 4 5; do
+        t0=$(date +%s%N); hibernate-tool pre >/dev/null 2>&1; t1=$(date +%s%N)
+        hibernate-tool post >/dev/null 2>&1; t2=$(date +%s%N)
+        say "TIMING pre_ms=$(( (t1 - t0) / 1000000 )) post_ms=$(( (t2 - t1) / 1000000 ))"
+done
+check timing-left-nothing test -z "$(grubenv_next)"
+# the record written by those timing runs is harmless: the header says SWAPSPACE2
+
+# ---- hibernation #2 with /boot unmounted ------------------------------------------------
+umount /boot
+check hib2-boot-unmounted sh -c '! findmnt /boot'
+rm -f /run/hibernate-tool/last-hibernate
+say "HIBERNATE-2 $(date +%s)"
+systemctl hibernate; rc=$?
+check hib2-systemctl-ok test "$rc" -eq 0
+check hib2-resumed wait_hibernated
+say "RESUMED-2 kernel $(uname -r)"
+check hib2-result grep -q '^RESULT=resumed$' /run/hibernate-tool/last-hibernate
+check hib2-marker test "$MARK" = "$(sha256sum < /dev/shm/marker)"
+check hib2-boot-still-unmounted sh -c '! findmnt /boot'
+journalctl -b -u systemd-hibernate.service -o cat --no-pager | grep -i 'mounted\|next_entry' | tail -n 6 | sed 's/^/sleep journal: /'
+check hib2-pre-mounted-boot sh -c "journalctl -b -u systemd-hibernate.service -o cat | grep -q '^  mounted /boot'"
+check hib2-pre-unmounted-boot sh -c "journalctl -b -u systemd-hibernate.service -o cat | grep -q '^  unmounted /boot'"
+mount /boot
+check hib2-next-entry-cleared test -z "$(grubenv_next)"
+echo done > $PHASE_FILE
+sync
+exit 0
