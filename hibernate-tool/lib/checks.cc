@@ -11,6 +11,7 @@
 #include "estimate.hh"
 #include "fiemap.hh"
 #include "host.hh"
+#include "sleep.hh"
 #include "mounts.hh"
 #include "resume.hh"
 #include "resumer.hh"
@@ -940,6 +941,30 @@ Report run_checks(const Host &host, const Config &cfg)
                 }
                 if (!l.result.empty())
                         rep.last_resume = l;
+        }
+        if (auto lh = host.read_file(LAST_HIBERNATE_FILE, 64 * 1024)) {
+                ShellVars v;
+                LastResume l;
+                size_t pos = 0;
+                while (pos < lh->size()) {
+                        size_t nl = lh->find('\n', pos);
+                        std::string line = lh->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+                        pos = nl == std::string::npos ? lh->size() : nl + 1;
+                        auto eq = line.find('=');
+                        if (eq == std::string::npos)
+                                continue;
+                        std::string k = line.substr(0, eq), val = line.substr(eq + 1);
+                        if (k == "RESULT")
+                                l.result = val;
+                        else if (k == "MESSAGE")
+                                l.message = val;
+                        else if (k == "MODE")
+                                l.device = val;
+                        else if (k == "TIME")
+                                l.time = parse_u64(val).value_or(0);
+                }
+                if (!l.result.empty())
+                        rep.last_hibernate = l;
         }
         return rep;
 }

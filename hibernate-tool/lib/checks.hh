@@ -60,6 +60,9 @@ struct Report {
         std::optional<ImageReport> image;
         std::vector<std::string> notes;  // configuration warnings etc.
         std::optional<LastResume> last_resume;
+        // /run/hibernate-tool/last-hibernate, as `hibernate-tool pre/post` left it:
+        // result (resumed, failed, refused, not-resumed) in `result`, the mode in `device`.
+        std::optional<LastResume> last_hibernate;
 
         // ready: no check failed and the essential checks (kernel-support, swap-present,
         // resume-device) could run. undetermined: one of those was skipped.

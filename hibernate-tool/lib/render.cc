@@ -116,6 +116,14 @@ std::string render_json(const Report &r)
         } else {
                 o << "null";
         }
+        o << ",\n  \"last_hibernate\": ";
+        if (r.last_hibernate) {
+                auto &l = *r.last_hibernate;
+                o << "{\"result\": " << q(l.result) << ", \"mode\": " << q(l.device) << ", \"message\": " << q(l.message)
+                  << ", \"time\": " << l.time << "}";
+        } else {
+                o << "null";
+        }
         o << ",\n  \"notes\": [";
         for (size_t i = 0; i < r.notes.size(); i++)
                 o << (i ? ", " : "") << q(r.notes[i]);
@@ -152,6 +160,8 @@ std::string render_text(const Report &r, bool color, bool verbose)
                 o << "note: " << n << "\n";
         if (r.last_resume)
                 o << "Last resume attempt: " << r.last_resume->result << ": " << r.last_resume->message << "\n";
+        if (r.last_hibernate)
+                o << "Last hibernation: " << r.last_hibernate->result << ": " << r.last_hibernate->message << "\n";
         if (fails)
                 o << paint("1;31", "Hibernation will not work") << ": " << fails << " check" << (fails == 1 ? "" : "s")
                   << " failed" << (warns ? ", " + std::to_string(warns) + " warning" + (warns == 1 ? "" : "s") : "")

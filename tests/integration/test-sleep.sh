@@ -69,6 +69,10 @@ expect_rc 0
 expect_env none
 [ ! -e "$R/var/lib/hibernate-tool/sleep-state" ] && ok || fail "[$CASE] sleep state left behind"
 grep -q '^RESULT=resumed$' "$R/run/hibernate-tool/last-hibernate" && ok || fail "[$CASE] last-hibernate: $(cat "$R/run/hibernate-tool/last-hibernate")"
+# hibernate-check reports it
+OUT=$("$HIBERNATE_CHECK" --root "$R" --json || true)
+jq -e '.last_hibernate.result == "resumed" and .last_hibernate.mode == "hibernate"' >/dev/null <<<"$OUT" && ok || fail "[$CASE] hibernate-check: $(jq -c .last_hibernate <<<"$OUT")"
+"$HIBERNATE_CHECK" --root "$R" | grep -q '^Last hibernation: resumed: Resumed from hibernate' && ok || fail "[$CASE] text report"
 
 CASE=previous-next-entry-kept
 R=$(new_root); debian_grub "$R"
