@@ -11,6 +11,8 @@ int main(int argc, char **argv)
 {
         try {
                 std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+                if (!args.empty() && args[0] == "setup")
+                        return verb_setup(std::vector<std::string>(args.begin() + 1, args.end()));
                 auto o = ht::parse_tool_args(args);
                 if (!o) {
                         std::fprintf(stderr, "hibernate-tool: %s\nTry 'hibernate-tool --help'.\n", o.error().message.c_str());

@@ -2,6 +2,9 @@
 // hibernate-tool's verbs: one file each, each a few lines over the library.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "cli.hh"
 #include "config.hh"
 #include "host.hh"
@@ -9,6 +12,7 @@
 int verb_resume(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
 int verb_record(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
 int verb_invalidate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
+int verb_setup(const std::vector<std::string> &args);  // argv after "setup"
 int verb_pre(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
 int verb_post(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
 int verb_gate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// hibernate-tool setup's pure parts. The first byte chooses:
+//   0: parse_setup_args, argv separated by NUL bytes;
+//   1: the /etc/default/grub editing (marked block) on the rest as the file's text;
+//   2: the undo manifest parser.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "setup.hh"
+
+#include "fuzz-common.hh"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        if (size < 1)
+                return 0;
+        auto in = fuzz::as_view(data + 1, size - 1);
+        switch (data[0] % 3) {
+        case 0: {
+                std::vector<std::string> argv;
+                for (auto a : fuzz::split(in, '\0'))
+                        argv.emplace_back(a);
+                auto r = ht::parse_setup_args(argv);
+                if (!r) {
+                        FUZZ_CHECK(!r.error().message.empty());
+                        return 0;
+                }
+                FUZZ_CHECK(!r->root.empty());
+                FUZZ_CHECK(!(r->swap && r->swap_file));
+                FUZZ_CHECK(!r->swap_file || (*r->swap_file)[0] == '/');
+                FUZZ_CHECK(r->size_auto || r->size_bytes >= ht::SETUP_MIN_SIZE);
+                FUZZ_CHECK(!r->undo || (!r->swap && !r->swap_file));
+                break;
+        }
+        case 1: {
+                auto without = ht::grub_default_without_block(in);
+                ht::ShellVars vars;
+                if (without)
+                        ht::parse_shell_assignments(*without, vars);
+                std::string assign = ht::grub_resume_assignments(vars, "resume=UUID=u resume_offset=1");
+                auto with = ht::grub_default_with_block(in, assign);
+                FUZZ_CHECK(with.has_value() == without.has_value());
+                if (!with)
+                        return 0;
+                // Editing again is a no-op; removing the block gives the text without it
+                // (plus the newline added when a block was appended to a last line without one).
+                FUZZ_CHECK(ht::grub_default_with_block(*with, assign) == with);
+                auto removed = ht::grub_default_without_block(*with);
+                FUZZ_CHECK(removed.has_value());
+                FUZZ_CHECK(*removed == *without || *removed == *without + "\n");
+                FUZZ_CHECK(ht::grub_default_with_block(*with, "") == removed);
+                (void) ht::strip_resume_words(in);
+                break;
+        }
+        case 2: {
+                auto m = ht::parse_manifest(in);
+                if (!m) {
+                        FUZZ_CHECK(!m.error().message.empty());
+                        return 0;
+                }
+                auto text = ht::format_manifest(*m);
+                auto again = ht::parse_manifest(text);
+                FUZZ_CHECK(again.ok());
+                FUZZ_CHECK(ht::format_manifest(*again) == text);
+                break;
+        }
+        }
+        return 0;
+}
