@@ -1221,6 +1221,10 @@ void run_undo(Ctx &c)
                                 rep.commands.push_back("swapoff " + shell_word(f) + " (if active)");
                         rep.commands.push_back("rm " + shell_word(c.host.path(f)));
                 }
+                if (m->grubby && has_grubby(c)) {
+                        rep.commands.push_back(c.display_cmd({"grubby", "--update-kernel=ALL", "--remove-args=resume resume_offset"}));
+                        rep.changed = changes = true;
+                }
                 if (changes && !c.o.no_regenerate)
                         for (auto &cmd : regen)
                                 rep.commands.push_back(c.display_cmd(cmd));
@@ -1252,6 +1256,25 @@ void run_undo(Ctx &c)
                 rep.commands.push_back("rm " + shell_word(swap_h));
                 c.say("removed the swap file " + f);
                 kill_point("undo-swapfile");
+        }
+        if (m->grubby && has_grubby(c)) {
+                // Entries added since setup (new kernels) lose the arguments; the saved ones
+                // are then put back byte for byte below, with whatever they had before.
+                std::vector<std::string> cmd = {"grubby", "--update-kernel=ALL", "--remove-args=resume resume_offset"};
+                std::string shown = c.display_cmd(cmd);
+                rep.commands.push_back(shown);
+                ChrootMounts mounts;
+                if (c.in_root())
+                        if (auto st = mounts.mount_all(c.host.root()); !st) {
+                                refuse(rep, st.error().message, SETUP_ERROR);
+                                return;
+                        }
+                auto r = run_cmd(cmd, c.in_root() ? c.host.root() : "");
+                if (!r || *r != 0) {
+                        refuse(rep, "'" + shown + "' failed; nothing restored yet (run --undo again)", SETUP_ERROR);
+                        return;
+                }
+                changes = true;
         }
         for (size_t i = 0; i < plan.size(); i++) {
                 auto st = write_planned(c, plan[i]);
@@ -1510,7 +1533,6 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                 rep.initramfs.push_back("dracut");
 
         // The planned file contents for a given offset.
-        std::string grub_text_cache;
         auto plan_for = [&](std::optional<uint64_t> offset, bool placeholder) -> Result<std::vector<Planned>> {
                 std::vector<Planned> plan;
                 std::string args = resume_kernel_args(s.uuid, offset);

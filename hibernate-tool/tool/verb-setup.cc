@@ -21,6 +21,14 @@ int verb_setup(const std::vector<std::string> &args)
 {
         auto o = ht::parse_setup_args(args);
         if (!o) {
+                for (auto &a : args)
+                        if (a == "--json") {  // installers parse stdout: one object even for usage errors
+                                ht::SetupReport r;
+                                r.error = o.error().message;
+                                r.exit_code = ht::SETUP_ERROR;
+                                std::fputs(ht::setup_report_json(r).c_str(), stdout);
+                                break;
+                        }
                 std::fprintf(stderr, "hibernate-tool setup: %s\nTry 'hibernate-tool setup --help'.\n",
                              o.error().message.c_str());
                 return ht::SETUP_ERROR;

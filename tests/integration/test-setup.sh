@@ -265,8 +265,7 @@ for fs in ext4 btrfs; do
                         CASE=kill-$fs-$step-$recover
                         before=$(hashes "$R" "$f")
                         set +e
-                        HIBERNATE_TOOL_TEST_KILL_AT=$step "$HIBERNATE_TOOL" setup --root "$R" --swap-file "$f" --size 64M --no-regenerate --json >/dev/null 2>&1
-                        rc=$?
+                        { HIBERNATE_TOOL_TEST_KILL_AT=$step "$HIBERNATE_TOOL" setup --root "$R" --swap-file "$f" --size 64M --no-regenerate --json >/dev/null 2>&1; rc=$?; } 2>/dev/null
                         set -e
                         [ "$rc" -eq 137 ] && ok || fail "[$CASE] not killed (exit $rc)"
                         killed=$(hashes "$R" "$f")
@@ -294,8 +293,7 @@ for step in undo-swapfile undo-file-0 undo-file-1 undo-file-2 undo-file-3 undo-f
         CASE=kill-$step
         setup "$R" --swap-file /mnt/ext4/swapfile --size 64M --no-regenerate
         set +e
-        HIBERNATE_TOOL_TEST_KILL_AT=$step "$HIBERNATE_TOOL" setup --root "$R" --undo --no-regenerate >/dev/null 2>&1
-        rc=$?
+        { HIBERNATE_TOOL_TEST_KILL_AT=$step "$HIBERNATE_TOOL" setup --root "$R" --undo --no-regenerate >/dev/null 2>&1; rc=$?; } 2>/dev/null
         set -e
         [ "$rc" -eq 137 ] && ok || fail "[$CASE] not killed (exit $rc)"
         setup "$R" --undo --no-regenerate
