@@ -837,9 +837,19 @@ Result<std::pair<std::string, std::string>> fs_uuid_of(const Ctx &c, const std::
         if (!m || m->source.empty() || m->source[0] != '/')
                 return Error{ENODEV, "cannot tell which block device holds '" + printable(abs) + "' (mount table)"};
         auto info = probe_device(c.host, m->source);
-        if (!info)
+        if (!info) {
+                // Not readable here (device cgroup, …): udev's by-uuid links know the UUID too.
+                auto src = c.host.canonicalize(m->source);
+                if (src)
+                        if (auto names = c.host.list_dir("/dev/disk/by-uuid"))
+                                for (auto &n : *names) {
+                                        auto t = c.host.canonicalize("/dev/disk/by-uuid/" + n);
+                                        if (t && *t == *src)
+                                                return std::make_pair(lower(n), m->source);
+                                }
                 return Error{info.error().code, "cannot probe '" + printable(m->source) + "', the device of '" +
                                                         printable(abs) + "': " + info.error().message};
+        }
         if (!info->uuid || info->uuid->empty())
                 return Error{ENODEV, "the filesystem on '" + printable(m->source) + "' has no UUID"};
         return std::make_pair(lower(*info->uuid), m->source);
