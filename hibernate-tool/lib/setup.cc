@@ -682,6 +682,11 @@ struct ChrootMounts {
                         struct ::stat st;
                         if (::stat(dst.c_str(), &st) < 0 || !S_ISDIR(st.st_mode))
                                 return Error{ENOENT, "'" + dst + "' is not a directory; cannot bind-mount " + d};
+                        // Already a mount point (an installer prepared the target's /dev, /proc,
+                        // /sys, e.g. with udev's /dev/disk links): use it as it is.
+                        struct ::stat rst;
+                        if (::stat(root.c_str(), &rst) == 0 && rst.st_dev != st.st_dev)
+                                continue;
                         if (::mount(d, dst.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
                                 return Error::from_errno(errno, std::string("Failed to bind-mount ") + d + " on '" + dst + "'");
                         mounted.push_back(dst);

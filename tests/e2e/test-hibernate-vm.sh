@@ -53,7 +53,7 @@ OLD_ENTRY=$(dvm_grub_entry_for "$DVM_KERNEL_OLD")
 ht_info "kernels: default $DVM_KERNEL_NEW, hibernating $DVM_KERNEL_OLD ($OLD_ENTRY)"
 
 # The project as a distribution installs it (prefix /usr: initramfs-tools hooks, units).
-VMBUILD="$DVM_DIR/build-usr"
+VMBUILD="$DVM_DIR/build-usr-$(printf '%s' "$SRC" | sha256sum | cut -c1-12)"  # per source tree
 if [[ ! -f $VMBUILD/build.ninja ]]; then
         rm -rf "$VMBUILD"
         meson setup "$VMBUILD" "$SRC" --prefix=/usr -Dtests=false -Dbuildtype=release >/dev/null
@@ -71,8 +71,61 @@ MNT=$(mktemp -d); dvm_mount "$WORK" "$MNT"
 systemctl --root="$MNT" enable hibernate-tool-gate.service hibernate-tool-cleanup.service >/dev/null 2>&1
 check "units enabled" test -L "$MNT/etc/systemd/system/multi-user.target.wants/hibernate-tool-gate.service"
 check "sleep drop-in installed" test -f "$MNT/lib/systemd/system/systemd-hibernate.service.d/hibernate-tool.conf"
-dvm_in_chroot "$MNT" update-initramfs -u -k all >"$LOGS/update-initramfs.log" 2>&1 || ht_die "update-initramfs failed: $(tail -n 5 "$LOGS/update-initramfs.log")"
-check "our hook is in the initramfs" sh -c "lsinitramfs '$MNT/boot/initrd.img-$DVM_KERNEL_OLD' | grep -q 'scripts/local-premount/hibernate-tool'"
+# ---- hibernate-tool setup from the host, against the mounted image (an installer's view) --
+# Like an installer, the target gets the host's /dev (the loop partitions) bind-mounted.
+SCEN=setup-host
+TOOL="$VMBUILD/hibernate-tool/hibernate-tool"
+LOOP_ROOT=$(findmnt -no SOURCE "$MNT")
+SWAPDEV=${LOOP_ROOT%p2}p3
+# The target's /dev as an installer prepares it (udev's /dev/disk/by-uuid links; this host
+# runs no udev, so they are made here): grub-mkconfig writes root=UUID= only when the link
+# exists. setup uses a /dev, /proc or /sys that is already mounted in the target as it is.
+mount -t tmpfs -o mode=755 ht-dev "$MNT/dev"
+cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/console /dev/loop* "$MNT/dev/" 2>/dev/null || true
+mkdir -p "$MNT/dev/disk/by-uuid" "$MNT/dev/pts" "$MNT/dev/shm"
+for p in "${LOOP_ROOT%p2}"p*; do
+        u=$(blkid -s UUID -o value "$p" 2>/dev/null) || continue
+        [[ -n $u ]] && ln -sf "../../${p#/dev/}" "$MNT/dev/disk/by-uuid/$u"
+done
+tree_sum() {  # every file setup may touch (missing paths are fine)
+        local p=()
+        for d in etc boot/grub/grub.cfg var/lib/hibernate-tool; do [[ -e $MNT/$d ]] && p+=("$d"); done
+        (cd "$MNT" && find "${p[@]}" -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum
+}
+S0=$(tree_sum)
+set +e
+OUT=$("$TOOL" setup --root "$MNT" --swap "$SWAPDEV" --dry-run 2>&1); RC=$?
+set -e
+check "setup --dry-run exits 0" test "$RC" -eq 0
+check "setup --dry-run shows a diff and the regeneration commands" bash -c 'grep -q "^+++ " <<<"$1" && grep -q "update-initramfs" <<<"$1"' _ "$OUT"
+check "setup --dry-run changes nothing" test "$S0" = "$(tree_sum)"
+set +e
+OUT=$("$TOOL" setup --root "$MNT" --swap "$SWAPDEV" --no-regenerate --json 2>"$LOGS/setup1.err"); RC=$?
+set -e
+check "setup (first run) changes files" jq -e '.changed == true and .resume.uuid == "'"$DVM_SWAP_UUID"'"' <<<"$OUT"
+S1=$(tree_sum)
+OUT=$("$TOOL" setup --root "$MNT" --swap "$SWAPDEV" --no-regenerate --json 2>>"$LOGS/setup1.err" || true)
+check "setup run twice = once" jq -e '.changed == false' <<<"$OUT"
+check "second run left every file as it was" test "$S1" = "$(tree_sum)"
+OUT=$("$TOOL" setup --root "$MNT" --undo --no-regenerate --json 2>>"$LOGS/setup1.err" || true)
+check "setup --undo" jq -e '.changed == true and .error == null' <<<"$OUT"
+check "--undo restores every file byte for byte" test "$S0" = "$(tree_sum)"
+# The real thing, with regeneration (update-grub, update-initramfs -u for both kernels) in a
+# chroot of the target.
+set +e
+"$TOOL" setup --root "$MNT" --swap "$SWAPDEV" >"$LOGS/setup-regen.log" 2>&1; RC=$?
+set -e
+check "setup with regeneration in the target" test "$RC" -eq 0
+umount "$MNT/dev"
+for k in "$DVM_KERNEL_OLD" "$DVM_KERNEL_NEW"; do
+        LIST=$(dvm_in_chroot "$MNT" lsinitramfs "/boot/initrd.img-$k" 2>&1 || true)
+        if grep -q 'scripts/local-premount/hibernate-tool' <<<"$LIST" && grep -q 'sbin/hibernate-tool' <<<"$LIST"; then
+                pass "our hook is in the initramfs of $k"
+        else bad "our hook is not in the initramfs of $k"; fi
+done
+check "GRUB passes resume=UUID of the swap" grep -q "resume=UUID=$DVM_SWAP_UUID" "$MNT/boot/grub/grub.cfg"
+check "GRUB still boots root=UUID= (not a host device name)" bash -c "grep -q 'root=UUID=$DVM_ROOT_UUID' '$MNT/boot/grub/grub.cfg' && ! grep -q 'root=/dev/loop' '$MNT/boot/grub/grub.cfg'"
+SCEN=setup
 grub-editenv "$MNT/boot/grub/grubenv" set "next_entry=$OLD_ENTRY"
 install -m 0755 "$HT_E2E_DIR/vm/hibernate-step.sh" "$MNT/usr/local/sbin/ht-e2e-step"
 dvm_umount "$MNT"; rmdir "$MNT"
@@ -82,7 +135,8 @@ SCEN=run1
 L1="$LOGS/run1.log"
 dvm_boot "$WORK" "$L1" 900 || true
 check "boots the older kernel (host one-shot)" test "$(booted_kernel "$L1")" = "$DVM_KERNEL_OLD"
-check "refusal: systemctl hibernate fails with the gate" log_has "$L1" 'systemctl hibernate \(gate\): rc=[1-9].*not supported'
+check "refusal: systemctl hibernate fails with the gate (swap)" log_has "$L1" 'systemctl hibernate \(swap\): rc=[1-9]'
+check "refusal: systemctl hibernate fails with the gate (entry)" log_has "$L1" 'systemctl hibernate \(entry, gate\): rc=[1-9].*not supported'
 check "hibernation #1 writes the image and powers off" log_has "$L1" 'PM: hibernation: (Image saved|Saving image)|reboot: Power down'
 check "VM was off after hibernation #1 (no resume in run 1)" sh -c "! grep -aq 'RESUMED-1' '$L1'"
 guest_checks "$L1"

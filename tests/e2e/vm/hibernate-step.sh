@@ -53,41 +53,58 @@ hibernate-check | sed 's/^/check: /'
 check boot1-ready hibernate-check
 check boot1-gate-absent wait_gate absent
 check boot1-dropin systemctl cat systemd-hibernate.service --no-pager
+# setup inside the VM: the host already set the machine up, so nothing is left to change.
+out=$(hibernate-tool setup --swap "$SWAP_P3" --json --no-regenerate 2>/dev/null)
+say "setup in the VM: $out"
+check boot1-setup-idempotent sh -c "printf '%s' '$out' | grep -q '\"changed\": *false'"
 
-# ---- refusal 1: swap too small, the gate makes systemctl fail at once ----------------
+# ---- refusal 1: resume swap not active (a tiny swap instead): the gate fails systemctl ----
 GRUBENV_SUM=$(sha256sum < /boot/grub/grubenv)
 swapoff "$SWAP_P3"
 swapon "$SWAP_P4"
-check refuse-gate-written wait_gate present
+check refuse1-gate-written wait_gate present
 sed 's/^/gate file: /' $gate
 out=$(systemctl hibernate 2>&1); rc=$?
-say "systemctl hibernate (gate): rc=$rc: $out"
-check refuse-gate-systemctl-fails test "$rc" -ne 0
-journalctl -b -u hibernate-tool-gate.service -o cat --no-pager | tail -n 3 | sed 's/^/gate journal: /'
-check refuse-gate-journal sh -c "journalctl -b -u hibernate-tool-gate.service -o cat | grep -q 'hibernation is not safe, disallowed: .*resume-device'"
+say "systemctl hibernate (swap): rc=$rc: $out"
+check refuse1-systemctl-fails test "$rc" -ne 0
+check refuse1-gate-journal sh -c "journalctl -b -u hibernate-tool-gate.service -o cat | grep -q 'hibernation is not safe, disallowed: .*resume-device'"
+swapoff "$SWAP_P4"
+swapon "$SWAP_P3"
+check refuse1-gate-lifted wait_gate absent
 
-# ---- refusal 2: gate out of the way — ExecStartPre stops systemd-hibernate.service ----
+# ---- refusal 2: a kernel update removed the running kernel's boot entry --------------------
+# (systemd's own checks pass here; only ours know the next boot could not resume.)
+cp -a /boot/grub/grub.cfg /root/grub.cfg.orig
+sed -i "s/$(uname -r)/6.1.0-0-gone/g" /boot/grub/grub.cfg
+check refuse2-gate-written wait_gate present
+sed 's/^/gate file: /' $gate
+out=$(systemctl hibernate 2>&1); rc=$?
+say "systemctl hibernate (entry, gate): rc=$rc: $out"
+check refuse2-gate-systemctl-fails test "$rc" -ne 0
+journalctl -b -u hibernate-tool-gate.service -o cat --no-pager | tail -n 2 | sed 's/^/gate journal: /'
+check refuse2-gate-journal sh -c "journalctl -b -u hibernate-tool-gate.service -o cat | grep -q 'disallowed: .*boot-entry: no entry'"
+# Without the gate: logind accepts, the sleep service's ExecStartPre= refuses.
 systemctl stop hibernate-tool-gate.service
-check refuse-gate-removed-on-stop test ! -e $gate
+check refuse2-gate-removed-on-stop test ! -e $gate
 rm -f /run/hibernate-tool/last-hibernate
 out=$(systemctl hibernate 2>&1); rc=$?
-say "systemctl hibernate (no gate): rc=$rc: $out"
+say "systemctl hibernate (entry, no gate): rc=$rc: $out"
 for i in $(seq 1 60); do
         systemctl is-failed -q systemd-hibernate.service && break
         sleep 1
 done
-check refuse-pre-service-failed systemctl is-failed -q systemd-hibernate.service
-journalctl -b -u systemd-hibernate.service -o cat --no-pager | grep -i 'refusing\|hibernate-tool' | tail -n 3 | sed 's/^/sleep journal: /'
-check refuse-pre-journal sh -c "journalctl -b -u systemd-hibernate.service -o cat | grep -q 'Refusing to hibernate: .*resume-device'"
-check refuse-pre-still-running true
-check refuse-pre-grubenv-unchanged test "$GRUBENV_SUM" = "$(sha256sum < /boot/grub/grubenv)"
-check refuse-pre-no-state test ! -e /var/lib/hibernate-tool/sleep-state
-check refuse-pre-outcome grep -q '^RESULT=refused$' /run/hibernate-tool/last-hibernate
-swapoff "$SWAP_P4"
-swapon "$SWAP_P3"
+check refuse2-pre-service-failed systemctl is-failed -q systemd-hibernate.service
+journalctl -b -u systemd-hibernate.service -o cat --no-pager | grep -i 'refusing' | tail -n 2 | sed 's/^/sleep journal: /'
+check refuse2-pre-journal sh -c "journalctl -b -u systemd-hibernate.service -o cat | grep -q 'Refusing to hibernate: boot-entry: no entry in /boot/grub/grub.cfg boots the running kernel'"
+check refuse2-still-running true
+check refuse2-grubenv-unchanged test "$GRUBENV_SUM" = "$(sha256sum < /boot/grub/grubenv)"
+check refuse2-no-state test ! -e /var/lib/hibernate-tool/sleep-state
+check refuse2-outcome grep -q '^RESULT=refused$' /run/hibernate-tool/last-hibernate
+cp -a /root/grub.cfg.orig /boot/grub/grub.cfg
 systemctl reset-failed systemd-hibernate.service hibernate.target 2>/dev/null
 systemctl start hibernate-tool-gate.service
 check restored-gate-absent wait_gate absent
+check restored-ready hibernate-check
 
 # ---- hibernation #1: the one-shot entry must bring this (older, non-default) kernel back
 head -c 4M /dev/urandom > /dev/shm/marker
