@@ -40,6 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 args.emplace_back(part);
         auto o = ht::parse_tool_args(args);
         if (o && !o->help && !o->version)
-                FUZZ_CHECK(o->verb == "resume" || o->verb == "record" || o->verb == "invalidate");
+                FUZZ_CHECK(o->verb == "resume" || o->verb == "record" || o->verb == "invalidate" || o->verb == "pre" ||
+                           o->verb == "post" || o->verb == "gate" || o->verb == "boot-entry");
         return 0;
 }
