@@ -393,6 +393,29 @@ Status sdboot_set_oneshot(const Host &host, const std::string &id)
 
 // ---- finding the entry --------------------------------------------------------------------------
 
+std::optional<std::string> grub_config_path(const Host &host)
+{
+        for (const char *p : {"/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"})
+                if (host.exists(p))
+                        return std::string(p);
+        return std::nullopt;
+}
+
+std::optional<std::string> read_loader_efi_string(const Host &host, const std::string &name)
+{
+        auto v = host.read_file("/sys/firmware/efi/efivars/" + name + "-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", 4096);
+        if (!v)
+                return std::nullopt;
+        std::string out;
+        for (size_t i = 4; i + 1 < v->size(); i += 2) {
+                char lo = (*v)[i], hi = (*v)[i + 1];
+                if (lo == 0 && hi == 0)
+                        break;
+                out.push_back(hi == 0 && static_cast<unsigned char>(lo) < 0x80 ? lo : '?');
+        }
+        return out;
+}
+
 namespace {
 
 bool is_recovery(const std::string &title, const std::string &cmdline)
@@ -486,15 +509,24 @@ GrubEnvPlace grubenv_place(const Host &host, const std::string &grubdir)
         return p;
 }
 
+// The BLS entry that boots `release` (kernel path under `prefix`), recovery entries last.
+const BlsEntry *pick_bls(const Host &host, const std::vector<BlsEntry> &entries, const std::string &prefix,
+                         const std::string &release)
+{
+        const BlsEntry *best = nullptr;
+        for (auto &e : entries) {
+                if (!(e.version == release || boots_release(host, prefix + e.linux, release)))
+                        continue;
+                if (!best || (is_recovery(best->title, best->options) && !is_recovery(e.title, e.options)))
+                        best = &e;
+        }
+        return best;
+}
+
 bool efi_loader_is_sdboot(const Host &host)
 {
-        auto v = host.read_file("/sys/firmware/efi/efivars/LoaderInfo-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", 4096);
-        if (!v)
-                return false;
-        std::string ascii;  // UTF-16LE after the 4-byte attribute word
-        for (size_t i = 4; i + 1 < v->size(); i += 2)
-                ascii.push_back((*v)[i + 1] == 0 ? (*v)[i] : '?');
-        return ascii.find("systemd-boot") != std::string::npos;
+        auto v = read_loader_efi_string(host, "LoaderInfo");
+        return v && v->find("systemd-boot") != std::string::npos;
 }
 
 Result<std::vector<BlsEntry>> read_bls_dir(const Host &host, const std::string &dir)
@@ -534,13 +566,7 @@ Result<BootTarget> find_boot_target(const Host &host, const std::string &release
                         auto entries = read_bls_dir(host, dir);
                         if (!entries)
                                 continue;
-                        const BlsEntry *best = nullptr;
-                        for (auto &e : *entries) {
-                                if (!(e.version == release || boots_release(host, std::string(esp) + e.linux, release)))
-                                        continue;
-                                if (!best || (is_recovery(best->title, best->options) && !is_recovery(e.title, e.options)))
-                                        best = &e;
-                        }
+                        const BlsEntry *best = pick_bls(host, *entries, esp, release);
                         if (!best)
                                 return Error{ESRCH, "no systemd-boot entry in " + dir + " boots kernel " + release};
                         BootTarget t;
@@ -555,15 +581,11 @@ Result<BootTarget> find_boot_target(const Host &host, const std::string &release
                 return Error{ENOENT, "systemd-boot is the boot loader but no loader/entries directory was found"};
         }
 
-        std::string grubdir;
-        for (const char *d : {"/boot/grub", "/boot/grub2"})
-                if (host.exists(std::string(d) + "/grub.cfg")) {
-                        grubdir = d;
-                        break;
-                }
-        if (grubdir.empty())
+        auto found = grub_config_path(host);
+        if (!found)
                 return Error{ENOENT, "no GRUB configuration (/boot/grub/grub.cfg) and no systemd-boot found"};
-        std::string cfgpath = grubdir + "/grub.cfg";
+        std::string cfgpath = *found;
+        std::string grubdir = cfgpath.substr(0, cfgpath.rfind('/'));
         auto text = host.read_file(cfgpath, 16u << 20);
         if (!text)
                 return text.error();
@@ -576,13 +598,7 @@ Result<BootTarget> find_boot_target(const Host &host, const std::string &release
                 auto entries = read_bls_dir(host, "/boot/loader/entries");
                 if (!entries)
                         return entries.error();
-                const BlsEntry *best = nullptr;
-                for (auto &e : *entries) {
-                        if (!(e.version == release || boots_release(host, e.linux, release)))
-                                continue;
-                        if (!best || (is_recovery(best->title, best->options) && !is_recovery(e.title, e.options)))
-                                best = &e;
-                }
+                const BlsEntry *best = pick_bls(host, *entries, "", release);
                 if (!best)
                         return Error{ESRCH, "no BLS entry in /boot/loader/entries boots kernel " + release};
                 t.entry_id = best->id;

@@ -91,6 +91,14 @@ private:
         bool mounted_by_us_ = false;
 };
 
+// The generated GRUB configuration inside the root (/boot/grub/grub.cfg, else
+// /boot/grub2/grub.cfg), nullopt when there is none.
+std::optional<std::string> grub_config_path(const Host &host);
+
+// A string EFI variable of the boot loader interface (vendor 4a67b082-…): UTF-16LE after
+// the 4-byte attribute word, up to the first NUL; non-ASCII characters become '?'.
+std::optional<std::string> read_loader_efi_string(const Host &host, const std::string &name);
+
 // Finds the entry that boots kernel `release`: an entry whose kernel file is
 // vmlinuz-<release>, or whose bzImage carries that release; recovery entries last.
 // Errors: ENOENT when no boot loader configuration is found, ESRCH when none boots it.

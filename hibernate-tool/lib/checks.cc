@@ -10,6 +10,7 @@
 #include "devices.hh"
 #include "estimate.hh"
 #include "fiemap.hh"
+#include "bootentry.hh"
 #include "host.hh"
 #include "sleep.hh"
 #include "mounts.hh"
@@ -804,12 +805,7 @@ void check_bootloader(Ctx &c)
         auto g_resume = grub_cmdline.value("resume");
         auto g_offset = grub_cmdline.value("resume_offset");
 
-        std::optional<std::string> cfg_path;
-        for (const char *p : {"/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"})
-                if (c.host.exists(p)) {
-                        cfg_path = p;
-                        break;
-                }
+        std::optional<std::string> cfg_path = grub_config_path(c.host);
         std::optional<std::string> gen_resume, gen_offset;
         bool gen_known = false;
         std::string gen_title;
@@ -888,6 +884,39 @@ void check_bootloader(Ctx &c)
         c.add(id, CheckStatus::Pass, "GRUB passes resume=" + printable(*g_resume) + " to the kernel", detail);
 }
 
+// /run/hibernate-tool/last-resume and last-hibernate: KEY=value lines, values plain text
+// (no shell quoting), read verbatim. `subject_key` (DEVICE, MODE) fills LastResume::device.
+std::optional<LastResume> read_outcome_file(const Host &host, const char *path, const std::string &subject_key)
+{
+        auto text = host.read_file(path, 64 * 1024);
+        if (!text)
+                return std::nullopt;
+        LastResume l;
+        size_t pos = 0;
+        while (pos < text->size()) {
+                size_t nl = text->find('\n', pos);
+                std::string line = text->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+                pos = nl == std::string::npos ? text->size() : nl + 1;
+                auto eq = line.find('=');
+                if (eq == std::string::npos)
+                        continue;
+                std::string k = line.substr(0, eq), val = line.substr(eq + 1);
+                if (k == "RESULT")
+                        l.result = val;
+                else if (k == "MESSAGE")
+                        l.message = val;
+                else if (k == subject_key)
+                        l.device = val;
+                else if (k == "TIME")
+                        l.time = parse_u64(val).value_or(0);
+                else if (k == "WARNING")
+                        l.warnings.push_back(val);
+        }
+        if (l.result.empty())
+                return std::nullopt;
+        return l;
+}
+
 }  // namespace
 
 Report run_checks(const Host &host, const Config &cfg)
@@ -915,57 +944,8 @@ Report run_checks(const Host &host, const Config &cfg)
         check_initramfs(c);
         check_bootloader(c);
 
-        if (auto lr = host.read_file(LAST_RESUME_FILE, 64 * 1024)) {
-                ShellVars v;
-                LastResume l;
-                // KEY=value lines; values are plain text (no shell quoting), read verbatim.
-                size_t pos = 0;
-                while (pos < lr->size()) {
-                        size_t nl = lr->find('\n', pos);
-                        std::string line = lr->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-                        pos = nl == std::string::npos ? lr->size() : nl + 1;
-                        auto eq = line.find('=');
-                        if (eq == std::string::npos)
-                                continue;
-                        std::string k = line.substr(0, eq), val = line.substr(eq + 1);
-                        if (k == "RESULT")
-                                l.result = val;
-                        else if (k == "MESSAGE")
-                                l.message = val;
-                        else if (k == "DEVICE")
-                                l.device = val;
-                        else if (k == "TIME")
-                                l.time = parse_u64(val).value_or(0);
-                        else if (k == "WARNING")
-                                l.warnings.push_back(val);
-                }
-                if (!l.result.empty())
-                        rep.last_resume = l;
-        }
-        if (auto lh = host.read_file(LAST_HIBERNATE_FILE, 64 * 1024)) {
-                ShellVars v;
-                LastResume l;
-                size_t pos = 0;
-                while (pos < lh->size()) {
-                        size_t nl = lh->find('\n', pos);
-                        std::string line = lh->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-                        pos = nl == std::string::npos ? lh->size() : nl + 1;
-                        auto eq = line.find('=');
-                        if (eq == std::string::npos)
-                                continue;
-                        std::string k = line.substr(0, eq), val = line.substr(eq + 1);
-                        if (k == "RESULT")
-                                l.result = val;
-                        else if (k == "MESSAGE")
-                                l.message = val;
-                        else if (k == "MODE")
-                                l.device = val;
-                        else if (k == "TIME")
-                                l.time = parse_u64(val).value_or(0);
-                }
-                if (!l.result.empty())
-                        rep.last_hibernate = l;
-        }
+        rep.last_resume = read_outcome_file(host, LAST_RESUME_FILE, "DEVICE");
+        rep.last_hibernate = read_outcome_file(host, LAST_HIBERNATE_FILE, "MODE");
         return rep;
 }
 

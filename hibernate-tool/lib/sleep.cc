@@ -192,19 +192,11 @@ Status restore_boot(const Host &host, const SleepState &s, std::vector<std::stri
                 return boot->close();
         }
         if (s.loader == "systemd-boot") {
-                auto v = host.read_file("/sys/firmware/efi/efivars/LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f",
-                                        4096);
-                if (v) {
-                        std::string ascii;
-                        for (size_t i = 4; i + 1 < v->size(); i += 2)
-                                if ((*v)[i])
-                                        ascii.push_back((*v)[i]);
-                        if (ascii == s.entry_id) {
-                                if (auto st = sdboot_set_oneshot(host, ""); !st)
-                                        return st;
-                                steps.push_back("cleared systemd-boot LoaderEntryOneShot");
-                                return ok_status();
-                        }
+                if (auto v = read_loader_efi_string(host, "LoaderEntryOneShot"); v && *v == s.entry_id) {
+                        if (auto st = sdboot_set_oneshot(host, ""); !st)
+                                return st;
+                        steps.push_back("cleared systemd-boot LoaderEntryOneShot");
+                        return ok_status();
                 }
                 steps.push_back("systemd-boot one-shot entry already consumed");
         }
@@ -433,8 +425,7 @@ int gate_watch(const Host &host, const Config &cfg)
         bool first = true;
         std::string last;
         while (!g_stop) {
-                Verdict v = evaluate_hibernation(host, cfg, host.exists("/boot/grub/grub.cfg") ||
-                                                                    host.exists("/boot/grub2/grub.cfg"));
+                Verdict v = evaluate_hibernation(host, cfg, grub_config_path(host).has_value());
                 std::string summary = v.safe ? "safe" : "";
                 for (auto &r : v.reasons)
                         summary += (summary.empty() ? "" : "; ") + r;

@@ -49,7 +49,7 @@ int verb_gate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions
 {
         if (o.watch)
                 return ht::gate_watch(host, cfg);
-        auto v = ht::evaluate_hibernation(host, cfg, host.exists("/boot/grub/grub.cfg") || host.exists("/boot/grub2/grub.cfg"));
+        auto v = ht::evaluate_hibernation(host, cfg, ht::grub_config_path(host).has_value());
         auto ch = ht::gate_apply(host, v);
         if (!ch) {
                 std::fprintf(stderr, "hibernate-tool: %s\n", ch.error().message.c_str());
