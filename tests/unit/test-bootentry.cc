@@ -6,21 +6,11 @@
 #include "bootentry.hh"
 #include "host.hh"
 #include "sleep.hh"
+#include "temp-root.hh"
 
 using namespace ht;
 
 namespace {
-struct TempRoot {
-        std::string dir;
-        TempRoot()
-        {
-                char tmpl[] = "/tmp/ht-unit-XXXXXX";
-                dir = ::mkdtemp(tmpl);
-        }
-        ~TempRoot() { (void) std::system(("rm -rf '" + dir + "'").c_str()); }
-        void mkdir(const std::string &p) const { (void) std::system(("mkdir -p '" + dir + p + "'").c_str()); }
-        void write(const std::string &p, const std::string &s) const { std::ofstream(dir + p) << s; }
-};
 
 // A bzImage head: boot protocol header with the version string pointer.
 std::string fake_bzimage(const std::string &version)

@@ -6,23 +6,9 @@
 
 #include "devices.hh"
 #include "host.hh"
+#include "temp-root.hh"
 
 using namespace ht;
-
-namespace {
-struct TempRoot {
-        std::string dir;
-        TempRoot()
-        {
-                char tmpl[] = "/tmp/ht-unit-XXXXXX";
-                dir = ::mkdtemp(tmpl);
-        }
-        ~TempRoot() { (void) std::system(("rm -rf '" + dir + "'").c_str()); }
-        void mkdir(const std::string &p) const { (void) std::system(("mkdir -p '" + dir + p + "'").c_str()); }
-        void write(const std::string &p, const std::string &s) const { std::ofstream(dir + p) << s; }
-        void link(const std::string &target, const std::string &p) const { (void) ::symlink(target.c_str(), (dir + p).c_str()); }
-};
-}  // namespace
 
 TEST_CASE("host: symlinks resolve inside the root, never outside")
 {
