@@ -1,0 +1,304 @@
+#!/bin/bash
+# End-to-end proof of the two-pageset hibernation patch set (kernel-patches/, issue 5),
+# in QEMU (TCG) on the stock and the patched kernel built from the same Debian 6.1
+# source by kernel-patches/build.sh. A 512 MiB VM with a swap disk (vda) and an ext4
+# data disk (vdb: a 150 MiB data file of known content, and a swap file):
+#
+#   A  stock kernel, swap partition: a process holds a checksummed 200 MiB anonymous
+#      buffer, the data file is read into the page cache; hibernate, resume; the buffer,
+#      the process and the file are intact; how much of the file is still cached.
+#   B  patched kernel, swap partition, two pagesets: the same, plus first a hibernation
+#      that is aborted on purpose after pageset 2 was written and overwritten by the
+#      atomic copy (pagesets_abort): the system continues with everything intact.
+#      Goal: >= 95% of the file resident after resume; the image is larger than half
+#      of RAM (stock shrinks it instead: shown by A).
+#   C  patched kernel, swap file (resume_offset): hibernate + resume works; then a
+#      second image whose pageset 2 index is damaged on disk is refused by the boot
+#      kernel, which boots normally and leaves the swap file usable.
+#
+# Prints hibernate time, resume time, image size and write/read bandwidth for both.
+# Exit 0 all checks passed, 1 a check failed, 77 cannot run here (HT_REQUIRE_ALL=1: 1).
+set -euo pipefail
+HT_E2E_DIR=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HT_E2E_DIR/../.." && pwd)
+# shellcheck source=tests/e2e/lib.sh
+source "$HT_E2E_DIR/lib.sh"
+
+PASS=0
+FAIL=0
+check() {  # description, command...
+        local what=$1; shift
+        if "$@"; then PASS=$((PASS + 1)); ht_ok "$what"; else FAIL=$((FAIL + 1)); ht_warn "FAILED: $what"; fi
+}
+skip() {
+        if [[ -n ${HT_REQUIRE_ALL:-} ]]; then ht_warn "cannot run here and HT_REQUIRE_ALL is set: $*"; exit 1; fi
+        echo "SKIP: $*"; exit 77
+}
+
+for c in qemu-system-x86_64 perl mkfs.ext4 mkswap filefrag cpio gzip gcc; do
+        command -v "$c" >/dev/null || skip "missing $c"
+done
+[[ -x $HT_BUSYBOX ]] || skip "no static busybox ($HT_BUSYBOX)"
+
+MEM=512
+ANON_MIB=200          # ~40% of RAM
+FILE_MIB=150          # ~30% of RAM
+SEED_ANON=0x9e3779b97f4a7c15
+SEED_FILE=0x2545f4914f6cdd1d
+W=$HT_CACHE/pagesets
+mkdir -p "$W"
+
+# --- kernels ----------------------------------------------------------------------
+# HT_PS_STOCK/HT_PS_PATCHED: use these bzImages instead (kernel development);
+# HT_PS_ONLY: run only these parts (e.g. "B C"; the summary then lacks the others).
+if [[ -n ${HT_PS_STOCK:-} && -n ${HT_PS_PATCHED:-} ]]; then
+        STOCK=$HT_PS_STOCK PATCHED=$HT_PS_PATCHED
+else
+        ht_log "kernels (kernel-patches/build.sh)"
+        out=$(bash "$REPO/kernel-patches/build.sh") || ht_die "kernel build failed"
+        STOCK=$(sed -n 's/^STOCK=//p' <<<"$out")
+        PATCHED=$(sed -n 's/^PATCHED=//p' <<<"$out")
+fi
+ONLY=${HT_PS_ONLY:-A B C}
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+[[ -f $STOCK && -f $PATCHED ]] || ht_die "build.sh did not produce both kernels"
+
+# --- workload program and initramfs -----------------------------------------------
+WL_SUM=$(sha256sum "$HT_E2E_DIR/ps-workload.c" | cut -c1-16)
+WL=$W/ps-workload-$WL_SUM
+WL_HOST=$W/ps-workload-host-$WL_SUM
+if [[ ! -x $WL || ! -x $WL_HOST ]]; then
+        gcc -O2 -static -o "$WL.tmp" "$HT_E2E_DIR/ps-workload.c" || skip "cannot link ps-workload statically"
+        gcc -O2 -o "$WL_HOST.tmp" "$HT_E2E_DIR/ps-workload.c"
+        mv "$WL.tmp" "$WL"; mv "$WL_HOST.tmp" "$WL_HOST"
+fi
+
+init_script() {
+        cat <<'EOF'
+#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys /dev /run /tmp /data /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+mount -t tmpfs -o size=8m tmpfs /run
+say()  { echo "PS_$*"; }
+fail() { say "FAIL $*"; reboot -f; sleep 60; }
+arg()  { sed -n "s/.*ps\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+mode=$(arg mode); kind=$(arg kind); swap=$(arg swap); anon=$(arg anon); abort=$(arg abort)
+again=$(arg again)
+say "INIT mode=$mode kind=$kind swap=$swap kernel=$(uname -r)"
+mount -o noatime /dev/vdb /data || fail "mount /dev/vdb"
+if [ "$swap" = file ]; then RDEV=$(cat /sys/block/vdb/dev); else RDEV=$(cat /sys/block/vda/dev); fi
+
+if [ "$mode" = resume ]; then
+    [ "$swap" = file ] && echo "$(arg offset)" > /sys/power/resume_offset
+    say "RESUME_FROM $RDEV $(cat /proc/uptime)"
+    echo "$RDEV" > /sys/power/resume
+    say "RESUME_REFUSED"
+    swapon /data/swapfile 2>/dev/null || swapon /dev/vda 2>/dev/null
+    say "SWAPS $(tail -n +2 /proc/swaps | tr -s ' ' | tr '\n' ';')"
+    say "BOOTED"
+    umount /data; reboot -f; sleep 60
+fi
+
+if [ "$swap" = file ]; then swapon /data/swapfile || fail "swapon file"; else swapon /dev/vda || fail "swapon"; fi
+# The resume target (and, for the swap file, the offset of its header page).
+[ "$swap" = file ] && { echo "$(arg offset)" > /sys/power/resume_offset || fail "resume_offset"; }
+echo "$RDEV" > /sys/power/resume || fail "resume target"
+echo reboot > /sys/power/disk  # no ACPI: QEMU -no-reboot exits
+if [ -e /sys/power/pagesets ]; then
+    echo "$kind" > /sys/power/pagesets || fail "echo $kind > /sys/power/pagesets"
+    say "PAGESETS $(cat /sys/power/pagesets)"
+elif [ "$kind" = two ]; then
+    fail "no /sys/power/pagesets"
+fi
+/ps-workload hold "$anon" @SEED_ANON@ /run/hold.state &
+HOLDER=$!
+i=0; while ! grep -q ready /run/hold.state 2>/dev/null; do i=$((i+1)); [ $i -lt 600 ] || fail "holder"; sleep 0.5; done
+say "HOLD $(cat /run/hold.state)"
+say "FILE_BEFORE $(/ps-workload sum /data/file)"
+say "RES_BEFORE $(/ps-workload resident /data/file)"
+say "MEMINFO $(grep -E '^(MemFree|Cached|AnonPages):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
+holder_check() {
+    n=$(grep -c check /run/hold.state)
+    kill -USR1 $HOLDER || { say "HOLDER_GONE"; return; }
+    i=0; while [ "$(grep -c check /run/hold.state)" = "$n" ]; do i=$((i+1)); [ $i -lt 600 ] || break; sleep 0.2; done
+    say "$1 $(tail -n 1 /run/hold.state)"
+}
+if [ "$abort" = 1 ]; then
+    echo 1 > /sys/power/pagesets_abort || fail "pagesets_abort"
+    say "ABORT_START"
+    if echo disk > /sys/power/state; then say "ABORT_RC 0"; else say "ABORT_RC $?"; fi
+    say "ABORT_P2 $(cat /sys/power/pageset2_pages)"
+    say "ABORT_RES $(/ps-workload resident /data/file)"
+    say "ABORT_FILE $(/ps-workload sum /data/file)"
+    holder_check ABORT_HOLD
+fi
+round=1
+while :; do
+    say "HIBERNATE_START $round"
+    if echo disk > /sys/power/state; then
+        say "RESUMED $round $(cat /proc/uptime)"
+        say "P2PAGES $(cat /sys/power/pageset2_pages 2>/dev/null || echo none)"
+        say "RES_AFTER $(/ps-workload resident /data/file)"
+        say "FILE_AFTER $(/ps-workload sum /data/file)"
+        holder_check HOLD_AFTER
+    else
+        fail "echo disk > /sys/power/state"
+    fi
+    [ "$again" = 1 ] && [ $round = 1 ] || break
+    round=2
+done
+say "DONE"
+umount /data
+reboot -f
+sleep 60
+EOF
+}
+
+INIT=$(init_script | sed "s/@SEED_ANON@/$SEED_ANON/")
+INITRD_SUM=$( { printf '%s' "$INIT"; sha256sum "$WL" "$HT_BUSYBOX"; } | ht_sha)
+INITRD=$W/initrd-$INITRD_SUM.img
+if [[ ! -f $INITRD ]]; then
+        st=$(mktemp -d "$W/stage.XXXXXX")
+        mkdir -p "$st"/{bin,dev,proc,sys,run,tmp,data}
+        cp "$HT_BUSYBOX" "$st/bin/busybox"; ln -s busybox "$st/bin/sh"
+        cp "$WL" "$st/ps-workload"
+        printf '%s\n' "$INIT" > "$st/init"; chmod 755 "$st/init"
+        (cd "$st" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 | gzip -1n) > "$INITRD.tmp"
+        mv "$INITRD.tmp" "$INITRD"; rm -rf "$st"
+fi
+
+# --- disks ------------------------------------------------------------------------
+SWAP=$W/swap.img
+DATA=$W/data.img
+make_disks() {
+        rm -f "$SWAP" "$DATA"
+        truncate -s 1G "$SWAP"; mkswap -q "$SWAP" >/dev/null
+        truncate -s 1200M "$DATA"
+        mkfs.ext4 -q -F -b 4096 "$DATA"
+        local mnt; mnt=$(mktemp -d)
+        mount -o loop "$DATA" "$mnt"
+        FILE_SUM=$("$WL_HOST" mkfile "$mnt/file" "$FILE_MIB" "$SEED_FILE" | sed -n 's/^sum=//p')
+        dd if=/dev/zero of="$mnt/swapfile" bs=1M count=900 status=none conv=fsync
+        chmod 600 "$mnt/swapfile"; mkswap -q "$mnt/swapfile" >/dev/null
+        SWAPFILE_OFFSET=$(filefrag -v "$mnt/swapfile" | awk '$1 == "0:" {sub(/\.\.$/, "", $4); print $4; exit}')
+        umount "$mnt"; rmdir "$mnt"
+        [[ -n $FILE_SUM && -n $SWAPFILE_OFFSET ]] || ht_die "could not prepare the data disk"
+}
+ANON_SUM=$(tmp=$(mktemp); "$WL_HOST" hold "$ANON_MIB" "$SEED_ANON" "$tmp" & p=$!; \
+        while ! grep -q ready "$tmp" 2>/dev/null; do sleep 0.1; done; kill $p; wait $p 2>/dev/null; \
+        sed -n 's/^ready sum=//p' "$tmp"; rm -f "$tmp")
+
+# --- boot with host timestamps on every console line ------------------------------
+boot() {  # log kernel cmdline-extra
+        local log=$1 kernel=$2 extra=$3
+        timeout --foreground -k 10 "$HT_BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m "$MEM" -smp 1 \
+                -nographic -no-reboot -nodefaults -serial stdio -monitor none \
+                -kernel "$kernel" -initrd "$INITRD" \
+                -append "console=ttyS0 loglevel=7 no_console_suspend panic=-1 $extra" \
+                -drive "file=$SWAP,format=raw,if=virtio,cache=unsafe" \
+                -drive "file=$DATA,format=raw,if=virtio,cache=unsafe" </dev/null 2>&1 |
+                perl -MTime::HiRes=time -ne '$|=1; s/\r//g; printf "%.3f %s", time, $_' > "$log" || true
+        grep -E ' PS_|Two pagesets|Kernel panic|PM: (hibernation: )?(Wrote|Read|Image|Need)' "$log" | sed 's/^/    | /' >&2 || true
+}
+val()  { sed -n "s/^[0-9.]* $2/\\1/p" "$1" | head -n1; }        # first match, sed group 1
+at()   { awk -v p="$2" 'index($0, p) { print $1; exit }' "$1"; }  # host time of the first line with p
+last() { awk '{ t = $1 } END { print t }' "$1"; }
+
+# Image facts from the swap header (base = page of the swap header, 0 for vda).
+img_facts() {  # disk base-page → sets IMG_FLAGS IMG_PAGES IMG_P2 IMG_P2START IMG_MAP0
+        local d=$1 b=$2 hdr=$(( $2 * 4096 ))
+        IMG_FLAGS=$(od -An -tu4 -j $((hdr + 4072)) -N4 "$d" | tr -d ' ')
+        local map=$(od -An -tu8 -j $((hdr + 4064)) -N8 "$d" | tr -d ' ')
+        local info=$(od -An -tu8 -j $((map * 4096)) -N8 "$d" | tr -d ' ')
+        IMG_PAGES=$(od -An -tu8 -j $((info * 4096 + 424)) -N8 "$d" | tr -d ' ')
+        IMG_P2=$(od -An -tu8 -j $((info * 4096 + 440)) -N8 "$d" | tr -d ' ')
+        IMG_P2START=$(od -An -tu8 -j $((info * 4096 + 448)) -N8 "$d" | tr -d ' ')
+        IMG_SIG=$(dd if="$d" bs=1 skip=$((hdr + 4086)) count=10 status=none | tr -d '\0')
+}
+speed() { sed -n "s/.*PM: hibernation: $2 \([0-9]*\) kbytes in \([0-9.]*\) seconds (\([0-9.]*\) MB\/s).*/\1 kB, \2 s, \3 MB\/s/p" "$1" | head -n1; }
+
+ROWS=()
+run_cycle() {  # name kernel kind abort
+        local name=$1 kernel=$2 kind=$3 abort=$4 lh=$W/$1-hibernate.log lr=$W/$1-resume.log
+        ht_log "$name: $kind pagesets, hibernate (anon $ANON_MIB MiB, file $FILE_MIB MiB, $MEM MiB RAM)"
+        make_disks
+        boot "$lh" "$kernel" "ps.mode=run ps.kind=$kind ps.swap=part ps.anon=$ANON_MIB ps.abort=$abort"
+        check "$name: image written (swap signature S1SUSPEND)" grep -q S1SUSPEND <(dd if="$SWAP" bs=1 skip=4086 count=10 status=none)
+        img_facts "$SWAP" 0
+        local t_h=$(awk -v a="$(at "$lh" 'PS_HIBERNATE_START')" -v b="$(last "$lh")" 'BEGIN { printf "%.1f", b - a }')
+        ht_log "$name: resume"
+        boot "$lr" "$kernel" "ps.mode=resume ps.swap=part"
+        local t_r=$(awk -v a="$(at "$lr" 'PS_RESUME_FROM')" -v b="$(at "$lr" 'PS_RESUMED')" 'BEGIN { printf "%.1f", b - a }')
+        check "$name: resumed into the hibernated system" grep -q 'PS_RESUMED 1' "$lr"
+        check "$name: anonymous buffer checksum matches, the process continues" \
+                grep -q "PS_HOLD_AFTER check ok sum=$ANON_SUM" "$lr"
+        check "$name: file content intact after resume" grep -q "PS_FILE_AFTER sum=$FILE_SUM" "$lr"
+        local res=$(val "$lr" 'PS_RES_AFTER resident=[0-9]* total=[0-9]* pct=\([0-9.]*\).*')
+        local reread=$(val "$lr" 'PS_FILE_AFTER sum=[0-9a-f]* ms=\([0-9]*\).*')
+        local img_mib=$(( (IMG_PAGES + IMG_P2) * 4 / 1024 ))
+        eval "${name}_RES=\$res ${name}_IMG=\$img_mib ${name}_P2=\$IMG_P2 ${name}_FLAGS=\$IMG_FLAGS"
+        ROWS+=("$(printf '%-8s %-6s %8s s %8s s %6s MiB (p1 %s + p2 %s pages) %8s%% %7s ms | write: %s%s | read: %s%s' \
+                "$name" "$kind" "$t_h" "$t_r" "$img_mib" "$IMG_PAGES" "$IMG_P2" "$res" "$reread" \
+                "$(speed "$lh" 'Wrote')" "$( [[ $kind == two ]] && echo "; p2 $(speed "$lh" 'Wrote pageset 2')")" \
+                "$(speed "$lr" 'Read')" "$( [[ $kind == two ]] && echo "; p2 $(speed "$lr" 'Read pageset 2')")")")
+}
+
+# ---------------------------------------------------------------------------------
+A_RES=n/a
+if want A; then
+run_cycle A "$STOCK" stock 0
+check "A: stock image is a plain swsusp image (no SF_TWO_PAGESETS)" test $(( A_FLAGS & 256 )) -eq 0
+check "A: stock shrank the image below half of RAM ($A_IMG MiB)" test "$A_IMG" -lt $((MEM / 2))
+fi
+
+if want B; then
+run_cycle B "$PATCHED" two 1
+LB=$W/B-hibernate.log
+check "B: aborted hibernation failed on purpose after the atomic copy" \
+        grep -q 'Two pagesets: aborting after the atomic copy' "$LB"
+check "B: abort reported to user space (echo disk failed)" grep -Eq 'PS_ABORT_RC [1-9]' "$LB"
+check "B: pageset 2 loaded back after the abort" grep -q 'Two pagesets: loading pageset 2' "$LB"
+check "B: after the abort the buffer is intact, the process runs" grep -q "PS_ABORT_HOLD check ok sum=$ANON_SUM" "$LB"
+check "B: after the abort the file is intact" grep -q "PS_ABORT_FILE sum=$FILE_SUM" "$LB"
+abort_res=$(val "$LB" 'PS_ABORT_RES resident=[0-9]* total=[0-9]* pct=\([0-9.]*\).*')
+check "B: after the abort the file is still cached ($abort_res%)" awk -v r="$abort_res" 'BEGIN { exit !(r >= 95) }'
+check "B: image marked SF_TWO_PAGESETS (flags $B_FLAGS)" test $(( B_FLAGS & 256 )) -ne 0
+check "B: pageset 2 holds $B_P2 pages" test "${B_P2:-0}" -gt 0
+check "B: image ($B_IMG MiB) larger than half of RAM" test "$B_IMG" -gt $((MEM / 2))
+check "B: /sys/power/pageset2_pages reports pageset 2 after resume" \
+        grep -Eq "PS_P2PAGES $B_P2\$" "$W/B-resume.log"
+check "B: >= 95% of the file resident after resume ($B_RES%; stock: $A_RES%)" awk -v r="$B_RES" 'BEGIN { exit !(r >= 95) }'
+fi
+
+# C: swap file, then a damaged pageset 2 index
+if want C; then
+make_disks
+ht_log "C: swap file (resume_offset=$SWAPFILE_OFFSET), two pagesets, twice"
+LC1=$W/C-hibernate.log LC2=$W/C-resume.log LC3=$W/C-damaged.log
+boot "$LC1" "$PATCHED" "ps.mode=run ps.kind=two ps.swap=file ps.offset=$SWAPFILE_OFFSET ps.anon=64 ps.abort=0 ps.again=1"
+boot "$LC2" "$PATCHED" "ps.mode=resume ps.swap=file ps.offset=$SWAPFILE_OFFSET"
+check "C: resumed from a swap file" grep -q 'PS_RESUMED 1' "$LC2"
+check "C: file intact after resume from the swap file" grep -q "PS_FILE_AFTER sum=$FILE_SUM" "$LC2"
+check "C: second image written to the swap file" grep -q 'PS_HIBERNATE_START 2' "$LC2"
+img_facts "$DATA" "$SWAPFILE_OFFSET"
+check "C: second image is a two-pageset image in the swap file" test $(( IMG_FLAGS & 256 )) -ne 0 -a "$IMG_SIG" = S1SUSPEND
+# Damage the first index page of pageset 2: its first swap map page's entry 0.
+idx=$(od -An -tu8 -j $((IMG_P2START * 4096)) -N8 "$DATA" | tr -d ' ')
+printf '\xff\xff\xff\xff\xff\xff\xff\x7f' | dd of="$DATA" bs=1 seek=$((idx * 4096)) conv=notrunc status=none
+boot "$LC3" "$PATCHED" "ps.mode=resume ps.swap=file ps.offset=$SWAPFILE_OFFSET"
+check "C: damaged pageset 2 refused by the boot kernel" grep -q 'Two pagesets: pageset 2 of the image is damaged, not resuming' "$LC3"
+check "C: system boots normally after the refusal" grep -q 'PS_BOOTED' "$LC3"
+check "C: nothing of the damaged image was restored" grep -q 'PS_RESUME_REFUSED' "$LC3"
+check "C: swap file usable again (signature restored, swapon works)" grep -q 'PS_SWAPS /data/swapfile' "$LC3"
+fi
+
+echo
+echo "two-pageset hibernation, QEMU TCG, $MEM MiB RAM, anon $ANON_MIB MiB + file $FILE_MIB MiB (logs: $W)"
+printf '%-8s %-6s %10s %10s %10s %s\n' run mode hibernate resume image "resident-after reread | bandwidth"
+for r in "${ROWS[@]}"; do echo "$r"; done
+echo "$PASS passed, $FAIL failed"
+[[ $FAIL -eq 0 ]]
