@@ -61,12 +61,12 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                         return Error{EINVAL, where(source_name, vv.source()) + ": " + spec.error().message};
                                 cfg.resume_device = *s;
                         } else if (full == "resume.offset") {
-                                auto i = vv.value<int64_t>();
+                                auto i = vv.value_exact<int64_t>();
                                 if (!vv.is_integer() || !i || *i < 0)
                                         return type_error(source_name, vv, full, "a non-negative integer (pages)");
                                 cfg.resume_offset = static_cast<uint64_t>(*i);
                         } else if (full == "resume.timeout_sec") {
-                                auto i = vv.value<int64_t>();
+                                auto i = vv.value_exact<int64_t>();
                                 if (!vv.is_integer() || !i || *i < 0 || *i > 86400)
                                         return type_error(source_name, vv, full, "an integer from 0 to 86400 (seconds)");
                                 cfg.resume_timeout_sec = static_cast<unsigned>(*i);
@@ -75,7 +75,7 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                         return type_error(source_name, vv, full, "true or false");
                                 cfg.require_record = *vv.value<bool>();
                         } else if (full == "check.swap_margin_percent") {
-                                auto i = vv.value<int64_t>();
+                                auto i = vv.value_exact<int64_t>();
                                 if (!vv.is_integer() || !i || *i < 0 || *i > 1000)
                                         return type_error(source_name, vv, full, "an integer from 0 to 1000");
                                 cfg.swap_margin_percent = static_cast<unsigned>(*i);

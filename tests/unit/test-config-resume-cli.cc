@@ -31,6 +31,11 @@ TEST_CASE("config: keys, types and file:line:column errors")
         CHECK_FALSE(apply_config_text("[resume]\ndevice = \"nonsense value\"\n", "d.toml", c));
         CHECK_FALSE(apply_config_text("[resume]\noffset = -5\n", "e.toml", c));
         CHECK_FALSE(apply_config_text("[check]\nimage_size = \"lots\"\n", "f.toml", c));
+        // Floats are not integers, however large (converting 34e18 was undefined behaviour).
+        CHECK_FALSE(apply_config_text("[resume]\noffset = 34e18\n", "g.toml", c));
+        CHECK_FALSE(apply_config_text("[resume]\ntimeout_sec = 1e300\n", "g.toml", c));
+        CHECK_FALSE(apply_config_text("[check]\nswap_margin_percent = -1e30\n", "g.toml", c));
+        CHECK_FALSE(apply_config_text("[resume]\noffset = 5.0\n", "g.toml", c));
 }
 
 TEST_CASE("resume target priority: cmdline, sysfs, config")
