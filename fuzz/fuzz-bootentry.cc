@@ -33,6 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 auto again = ht::parse_sleep_state(ht::format_sleep_state(*s));
                 FUZZ_CHECK(again);
                 FUZZ_CHECK(again->loader == s->loader);
+                FUZZ_CHECK(again->pagesets == s->pagesets);
+                FUZZ_CHECK(s->pagesets.empty() || s->pagesets == "two" || s->pagesets == "stock");
         }
         return 0;
 }

@@ -19,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_CHECK(cfg.files.empty() && cfg.warnings.empty());
                 FUZZ_CHECK(!cfg.resume_device && !cfg.resume_offset && !cfg.image_size_bytes);
                 FUZZ_CHECK(cfg.swap_margin_percent == def.swap_margin_percent);
+                FUZZ_CHECK(cfg.pagesets == def.pagesets);
                 return 0;
         }
         FUZZ_CHECK(cfg.files.size() == 1 && cfg.files[0] == "fuzz.toml");
@@ -32,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(st2.ok());
         FUZZ_CHECK(cfg.swap_margin_percent == 5);
         FUZZ_CHECK(cfg.resume_device == before.resume_device && cfg.resume_offset == before.resume_offset &&
-                   cfg.image_size_bytes == before.image_size_bytes);
+                   cfg.image_size_bytes == before.image_size_bytes && cfg.pagesets == before.pagesets);
         FUZZ_CHECK(cfg.files.size() == 2);
         return 0;
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Hibernation image reader. The input is the start of a resume device (4 KiB pages):
 // page 0 is the swap header (swsusp_header at its end); header.image is the page of the
-// first swap_map_page; its first entry is the page of the swsusp_info header. Every page
-// the harness follows is bounds-checked here against the input; the parsers get exactly
-// one page, so any read beyond it is an ASan report.
+// first swap_map_page; its first entry is the page of the swsusp_info header. For a
+// two-pageset image, info.ps2_start is pageset 2's map page and its first entry the first
+// index page. Every page the harness follows is bounds-checked here against the input;
+// the parsers get exactly one page, so any read beyond it is an ASan report.
 #include <cstddef>
 #include <cstdint>
 
@@ -22,6 +23,38 @@ std::string_view page_at(std::string_view dev, uint64_t p)
         if (p >= pages)
                 return {};
         return dev.substr(static_cast<size_t>(p) * PAGE, PAGE);
+}
+
+// Pageset 2 through the reader the resume helper and hibernate-check give it: pages of
+// the input, an error past its end. The limit is the swap area of the header (the device's
+// size is not known here: a real device is larger than the input).
+void check_pageset2(const ht::SwsuspHeader &hdr, const ht::SwsuspInfo &info, std::string_view dev)
+{
+        uint64_t limit = ht::image_page_limit(hdr, 0, 0, PAGE);
+        auto reader = [dev](uint64_t p) -> ht::Result<std::string> {
+                auto v = page_at(dev, p);
+                if (v.empty())
+                        return ht::Error{EIO, "truncated"};
+                return std::string(v);
+        };
+        auto l = ht::validate_pageset2(hdr, info, limit, PAGE, reader);
+        if (!l) {
+                FUZZ_CHECK(!l.error().message.empty());
+                return;
+        }
+        if (!l->present) {
+                FUZZ_CHECK(!(hdr.flags & ht::SF_TWO_PAGESETS));
+                FUZZ_CHECK(info.ps2_pages == 0 && info.ps2_start == 0 && info.ps2_crc32 == 0 && info.ps2_version == 0);
+                return;
+        }
+        FUZZ_CHECK(hdr.flags & ht::SF_TWO_PAGESETS);
+        FUZZ_CHECK(info.ps2_version == ht::PS2_VERSION);
+        FUZZ_CHECK(l->pages == info.ps2_pages && l->pages > 0);
+        FUZZ_CHECK(info.num_physpages == 0 || l->pages <= info.num_physpages);
+        FUZZ_CHECK(l->map_page == info.ps2_start && l->map_page != 0 && (limit == 0 || l->map_page < limit));
+        FUZZ_CHECK(l->entries == l->pages + (l->pages + 511) / 512);
+        FUZZ_CHECK(l->first_pfn <= l->last_pfn_first_index);
+        FUZZ_CHECK(!page_at(dev, l->map_page).empty());  // it was read
 }
 
 void check_info(std::string_view page, size_t page_size)
@@ -78,5 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (info.empty())
                 return 0;
         check_info(info, PAGE);
+        if (auto in = ht::parse_swsusp_info(info, PAGE))
+                check_pageset2(*hdr, *in, dev);
         return 0;
 }

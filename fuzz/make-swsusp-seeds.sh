@@ -11,7 +11,11 @@
 #           the last u64
 #   page 2: struct swsusp_info: x86_64 RESTORE_MAGIC 0x23456789ABCDEF02 @24 (or a
 #           utsname), num_physpages @400, cpus @408, image_pages @416, pages @424,
-#           size @432 (u64 little-endian)
+#           size @432 (u64 little-endian); two-pageset images (flag 0x100) also
+#           ps2_pages @440, ps2_start @448 (u64), ps2_crc32 @456, ps2_version @460 (u32)
+#   two-pageset images: page 3: pageset 2's swap_map_page (entries: the index page, then
+#           the data pages), page 4: its first index page (512 ascending u64 PFNs, unused
+#           entries all ones); the data pages themselves are not in the seed
 #
 # Usage: fuzz/make-swsusp-seeds.sh [OUTDIR] [REAL_IMAGE_DIR]
 # Deterministic: rerunning it rewrites identical files. Seeds of real images are only
@@ -31,8 +35,8 @@ import sys
 out, real_dir = sys.argv[1], sys.argv[2]
 PAGE = 4096
 MAGIC = 0x23456789ABCDEF02
-SF_PLATFORM, SF_NOCOMPRESS, SF_CRC32, SF_HW_SIG, SF_LZ4 = 1, 2, 4, 8, 16
-LIMIT = 16 * 1024
+SF_PLATFORM, SF_NOCOMPRESS, SF_CRC32, SF_HW_SIG, SF_LZ4, SF_TWO = 1, 2, 4, 8, 16, 0x100
+LIMIT = 20 * 1024
 
 
 def swap_header(sig=b"S1SUSPEND", orig=b"SWAPSPACE2", flags=SF_CRC32, image=1,
@@ -61,7 +65,8 @@ def map_page(first=2, count=8, next_swap=0):
 
 
 def info_page(image_pages=20769, pages=20811, size=None, num_physpages=130939, cpus=0,
-              x86=True, release=b"6.1.0-18-amd64", machine=b"x86_64", version_code=0x060100):
+              x86=True, release=b"6.1.0-18-amd64", machine=b"x86_64", version_code=0x060100,
+              ps2_pages=0, ps2_start=0, ps2_crc32=0, ps2_version=0):
     p = bytearray(PAGE)
     if x86:
         # struct restore_data_record: jump_address, jump_address_phys, cr3, magic, e820 crc
@@ -74,7 +79,31 @@ def info_page(image_pages=20769, pages=20811, size=None, num_physpages=130939, c
     struct.pack_into("<Q", p, 400, num_physpages)
     struct.pack_into("<i", p, 408, cpus)
     struct.pack_into("<QQQ", p, 416, image_pages, pages, pages * PAGE if size is None else size)
+    struct.pack_into("<QQII", p, 440, ps2_pages, ps2_start, ps2_crc32, ps2_version)
     return bytes(p)
+
+
+def ps2_map_page(ps2_pages, first=4):
+    entries = ps2_pages + (ps2_pages + 511) // 512
+    p = bytearray(PAGE)
+    for i in range(min(entries, 511)):
+        struct.pack_into("<Q", p, 8 * i, first + i)
+    if entries > 511:
+        struct.pack_into("<Q", p, PAGE - 8, first + 511)
+    return bytes(p)
+
+
+def ps2_index_page(ps2_pages, pfns=None):
+    p = bytearray(b"\xff" * PAGE)
+    for i, pfn in enumerate(pfns if pfns is not None else [0x1000 + 7 * i for i in range(min(ps2_pages, 512))]):
+        struct.pack_into("<Q", p, 8 * i, pfn)
+    return bytes(p)
+
+
+def two_pagesets(ps2_pages=3, version=1, flags=SF_CRC32 | SF_TWO, ps2_start=3, pfns=None, **info):
+    return (swap_header(flags=flags) + map_page() +
+            info_page(ps2_pages=ps2_pages, ps2_start=ps2_start, ps2_crc32=0x9a3f0c1d, ps2_version=version, **info) +
+            ps2_map_page(ps2_pages) + ps2_index_page(ps2_pages, pfns))
 
 
 def write(name, data):
@@ -98,6 +127,18 @@ seeds = {
     "map-at-page2-3pages.bin": swap_header(image=2) + info_page() + map_page(first=1),
     # a map chain: next_swap set
     "map-next-swap-3pages.bin": swap_header() + map_page(next_swap=513) + info_page(),
+    # two-pageset images (SF_TWO_PAGESETS): a small pageset 2, and one whose chain continues
+    "two-pagesets-5pages.bin": two_pagesets(),
+    "two-pagesets-chain-5pages.bin": two_pagesets(ps2_pages=600),
+    "two-pagesets-nocompress-5pages.bin": two_pagesets(ps2_pages=512, flags=SF_NOCOMPRESS | SF_TWO),
+    # broken two-pageset images
+    "two-pagesets-version2-5pages.bin": two_pagesets(version=2),
+    "two-pagesets-unsorted-5pages.bin": two_pagesets(pfns=[0x2000, 0x1000, 0x3000]),
+    "two-pagesets-pfn-huge-5pages.bin": two_pagesets(pfns=[0x1000, 1 << 40, 1 << 41]),
+    "two-pagesets-start-out-of-range-5pages.bin": two_pagesets(ps2_start=1 << 20),
+    "two-pagesets-too-many-5pages.bin": two_pagesets(ps2_pages=200000),
+    "two-pagesets-fields-no-flag-5pages.bin": two_pagesets(flags=SF_CRC32),
+    "two-pagesets-flag-no-fields-3pages.bin": swap_header(flags=SF_CRC32 | SF_TWO) + map_page() + info_page(),
     # broken images
     "info-inconsistent-3pages.bin": swap_header() + map_page() + info_page(image_pages=30000, pages=20811),
     "info-size-mismatch-3pages.bin": swap_header() + map_page() + info_page(size=12345),

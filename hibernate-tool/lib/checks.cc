@@ -2,6 +2,7 @@
 #include "checks.hh"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,9 +21,9 @@
 
 namespace ht {
 
-const char *const CHECK_IDS[] = {"kernel-support", "lockdown",  "noresume", "swap-present", "resume-device",
-                                 "resume-offset",  "swap-size", "image",    "initramfs",    "bootloader",
-                                 nullptr};
+const char *const CHECK_IDS[] = {"kernel-support", "lockdown",  "noresume",    "swap-present", "resume-device",
+                                 "resume-offset",  "swap-size", "two-pageset", "image",        "initramfs",
+                                 "bootloader",     nullptr};
 
 const char *check_status_name(CheckStatus s)
 {
@@ -81,6 +82,15 @@ struct Ctx : TargetResolver {
         Result<std::string> swaps_text = Error{ENODATA, ""};
 
         std::map<std::pair<std::string, uint64_t>, Result<ProbeInfo>> swap_probes;
+
+        // Memory and the image size estimates (gather_memory), for swap-size and two-pageset.
+        Result<std::string> meminfo_text = Error{ENODATA, ""};
+        uint64_t image_target = 0;
+        std::string target_from;
+        Result<ImageEstimate> stock_estimate = Error{ENODATA, ""};
+        Result<ImageEstimate> two_estimate = Error{ENODATA, ""};
+        std::optional<uint64_t> free_swap;       // on the resume swap
+        std::optional<FitVerdict> two_fit;       // two-pageset estimate against free_swap
 
         Ctx(const Host &h, const Config &c, Report &r) : TargetResolver(h, c), rep(r) {}
 
@@ -439,6 +449,52 @@ void check_resume_offset(Ctx &c)
               detail);
 }
 
+// ---- memory, pagesets --------------------------------------------------------------------
+
+void gather_memory(Ctx &c)
+{
+        if (c.resume_swap) {
+                auto &e = c.swaps.entries[*c.resume_swap];
+                c.free_swap = e.size_bytes - std::min(e.used_bytes, e.size_bytes);
+        }
+        c.meminfo_text = c.host.read_file("/proc/meminfo");
+        if (!c.meminfo_text)
+                return;
+        auto meminfo = parse_meminfo(*c.meminfo_text);
+        if (c.cfg.image_size_bytes) {
+                c.image_target = *c.cfg.image_size_bytes;
+                c.target_from = "[check] image_size";
+        } else if (auto is = c.host.read_line("/sys/power/image_size"); is && parse_u64(*is)) {
+                c.image_target = *parse_u64(*is);
+                c.target_from = "/sys/power/image_size";
+        } else {
+                c.image_target = meminfo.count("MemTotal") ? meminfo["MemTotal"] / 5 * 2 : 0;
+                c.target_from = "the kernel default, 2/5 of RAM";
+        }
+        c.stock_estimate = estimate_image(meminfo, c.image_target, Pagesets::Stock);
+        c.two_estimate = estimate_image(meminfo, c.image_target, Pagesets::Two);
+        if (c.two_estimate) {
+                c.rep.two_pageset_estimate = *c.two_estimate;
+                if (c.free_swap)
+                        c.two_fit = judge_fit(*c.free_swap, c.two_estimate->needed, c.cfg.swap_margin_percent);
+        }
+}
+
+// The one decision of which pageset mode hibernating now uses (pre carries it out).
+void plan_pagesets(Ctx &c)
+{
+        auto &p = c.rep.pagesets;
+        p.config = c.cfg.pagesets;
+        if (auto k = read_pagesets_kernel(c.host))
+                p.kernel = *k;
+        else
+                p.kernel_error = k.error().message;
+        std::optional<bool> fits;
+        if (c.two_fit)
+                fits = *c.two_fit == FitVerdict::Fits;
+        p.decision = decide_pagesets(p.config, p.kernel.supported, fits);
+}
+
 // ---- swap-size -------------------------------------------------------------------------
 
 void check_swap_size(Ctx &c)
@@ -448,65 +504,158 @@ void check_swap_size(Ctx &c)
                 c.add(id, CheckStatus::Skip, "No active resume swap to measure");
                 return;
         }
-        auto mi = c.host.read_file("/proc/meminfo");
-        if (!mi) {
-                c.add(id, CheckStatus::Skip, "Cannot read memory usage", mi.error().message);
+        if (!c.meminfo_text) {
+                c.add(id, CheckStatus::Skip, "Cannot read memory usage", c.meminfo_text.error().message);
                 return;
         }
-        auto meminfo = parse_meminfo(*mi);
-        uint64_t target = 0;
-        std::string target_from;
-        if (c.cfg.image_size_bytes) {
-                target = *c.cfg.image_size_bytes;
-                target_from = "[check] image_size";
-        } else if (auto is = c.host.read_line("/sys/power/image_size"); is && parse_u64(*is)) {
-                target = *parse_u64(*is);
-                target_from = "/sys/power/image_size";
-        } else {
-                target = meminfo.count("MemTotal") ? meminfo["MemTotal"] / 5 * 2 : 0;
-                target_from = "the kernel default, 2/5 of RAM";
-        }
-        auto est = estimate_image(meminfo, target);
+        bool two = c.rep.pagesets.decision.mode == Pagesets::Two;
+        auto &est = two ? c.two_estimate : c.stock_estimate;
         if (!est) {
                 c.add(id, CheckStatus::Skip, "Cannot estimate the image size", est.error().message);
                 return;
         }
         auto &e = c.swaps.entries[*c.resume_swap];
-        uint64_t free = e.size_bytes - e.used_bytes;
+        uint64_t free = *c.free_swap;
         auto verdict = judge_fit(free, est->needed, c.cfg.swap_margin_percent);
-        std::string detail =
-                "Memory in use " + format_bytes(est->used) + " of " + format_bytes(est->mem_total) +
-                "; the kernel shrinks the image towards image_size " + format_bytes(est->target) + " (" + target_from +
-                "), dropping up to " + format_bytes(est->droppable) + " of page cache and swapping out " +
-                format_bytes(est->pushed_to_swap) + " of anonymous memory. Estimated image " + format_bytes(est->image) +
-                " uncompressed (the kernel compresses with LZO by default, which usually makes it smaller; not "
-                "counted). Swap needed " +
-                format_bytes(est->needed) + "; free on " + printable(e.path) + ": " + format_bytes(free) + " of " +
-                format_bytes(e.size_bytes) + ".";
+        std::string how;
+        if (two)
+                how = "; two-pageset hibernation saves all of it without shrinking: pageset 2 (page cache and "
+                      "process memory) " + format_bytes(est->pageset2) + " written in place uncompressed, pageset 1 " +
+                      format_bytes(est->pageset1) + " copied (LZO-compressed by default, which usually makes it "
+                      "smaller; not counted). Estimated image " + format_bytes(est->image) + ".";
+        else
+                how = "; the kernel shrinks the image towards image_size " + format_bytes(est->target) + " (" +
+                      c.target_from + "), dropping up to " + format_bytes(est->droppable) +
+                      " of page cache and swapping out " + format_bytes(est->pushed_to_swap) +
+                      " of anonymous memory. Estimated image " + format_bytes(est->image) +
+                      " uncompressed (the kernel compresses with LZO by default, which usually makes it smaller; not "
+                      "counted).";
+        std::string detail = "Memory in use " + format_bytes(est->used) + " of " + format_bytes(est->mem_total) + how +
+                             " Swap needed " + format_bytes(est->needed) + "; free on " + printable(e.path) + ": " +
+                             format_bytes(free) + " of " + format_bytes(e.size_bytes) + ".";
         uint64_t ram = est->mem_total;
         std::string remedy = "Grow the resume swap: at least " + format_bytes(est->needed) +
                              " free now, and RAM-sized (" + format_bytes(ram) +
-                             ") to hibernate whatever is running (hibernate-tool setup --swap-file PATH --size auto).";
+                             ") to hibernate whatever is running (hibernate-tool setup --swap-file PATH --size auto)" +
+                             (two ? "; or set pagesets = \"auto\" or \"stock\" in the [kernel] section of "
+                                    "/etc/hibernate-tool/hibernate.toml, so that the kernel shrinks the image."
+                                  : ".");
+        std::string what = two ? "the two-pageset image" : "the image";
         switch (verdict) {
         case FitVerdict::DoesNotFit:
                 c.add(id, CheckStatus::Fail,
-                      "Swap is too small: about " + format_bytes(est->needed) + " needed, " + format_bytes(free) +
-                              " free",
+                      std::string("Swap is too small") + (two ? " for the two-pageset image" : "") + ": about " +
+                              format_bytes(est->needed) + " needed, " + format_bytes(free) + " free",
                       detail, remedy);
                 break;
         case FitVerdict::Tight:
                 c.add(id, CheckStatus::Warn,
-                      "Swap is tight: about " + format_bytes(est->needed) + " needed, " + format_bytes(free) +
-                              " free (less than " + std::to_string(c.cfg.swap_margin_percent) + "% spare)",
+                      std::string("Swap is tight") + (two ? " for the two-pageset image" : "") + ": about " +
+                              format_bytes(est->needed) + " needed, " + format_bytes(free) + " free (less than " +
+                              std::to_string(c.cfg.swap_margin_percent) + "% spare)",
                       detail, remedy);
                 break;
         case FitVerdict::Fits:
                 c.add(id, CheckStatus::Pass,
-                      "Swap can hold the image: about " + format_bytes(est->needed) + " needed, " + format_bytes(free) +
-                              " free",
+                      "Swap can hold " + what + ": about " + format_bytes(est->needed) + " needed, " +
+                              format_bytes(free) + " free",
                       detail);
                 break;
         }
+}
+
+// ---- two-pageset -----------------------------------------------------------------------
+
+void check_two_pageset(Ctx &c)
+{
+        const char *id = "two-pageset";
+        auto &p = c.rep.pagesets;
+        std::string cfg_text = std::string("pagesets = \"") + pagesets_pref_name(p.config) + "\"";
+        if (!p.kernel_error.empty()) {
+                c.add(id, CheckStatus::Skip, "Cannot tell whether the kernel offers two-pageset hibernation",
+                      p.kernel_error + "; hibernate-tool leaves the kernel's setting alone.");
+                return;
+        }
+        if (!p.kernel.supported) {
+                c.add(id, CheckStatus::Skip,
+                      "The kernel lacks two-pageset hibernation (no /sys/power/pagesets)",
+                      p.config == PagesetsPref::Two ? cfg_text + " is configured; hibernation uses the stock mode."
+                                                    : std::string());
+                return;
+        }
+        std::string detail = "The kernel offers two-pageset hibernation (selected in the kernel now: " +
+                             std::string(pagesets_name(p.kernel.selected)) + "); the configuration has " + cfg_text +
+                             (p.config == PagesetsPref::Auto ? " (the default)" : "") + ", so hibernate-tool pre selects " +
+                             pagesets_name(p.decision.mode) + ": " + p.decision.why + ".";
+        std::string need, have;
+        if (c.two_estimate) {
+                auto &e = *c.two_estimate;
+                need = format_bytes(e.needed);
+                detail += " A two-pageset image holds all memory in use: about " + format_bytes(e.image) +
+                          " (pageset 2, page cache and process memory: " + format_bytes(e.pageset2) +
+                          ", written in place; pageset 1: " + format_bytes(e.pageset1) + ", copied).";
+        } else if (!c.meminfo_text) {
+                detail += " Memory usage cannot be read: " + c.meminfo_text.error().message + ".";
+        } else {
+                detail += " The two-pageset image cannot be estimated: " + c.two_estimate.error().message + ".";
+        }
+        if (c.free_swap) {
+                have = format_bytes(*c.free_swap);
+                detail += " Free on the resume swap: " + have + ".";
+        } else {
+                detail += " There is no active resume swap to measure.";
+        }
+        if (p.kernel.last_pageset2_pages)
+                detail += *p.kernel.last_pageset2_pages
+                                  ? " The last image written or restored had " +
+                                            std::to_string(*p.kernel.last_pageset2_pages) + " pages in pageset 2."
+                                  : std::string(" The last hibernation was stock (or there was none yet).");
+        std::string grow = need.empty() ? std::string() : "Grow the resume swap to at least " + need + " free";
+        std::string config_file = " in the [kernel] section of /etc/hibernate-tool/hibernate.toml";
+
+        if (p.config == PagesetsPref::Stock) {
+                c.add(id, CheckStatus::Warn,
+                      "Two-pageset hibernation is available but configured off (" + cfg_text +
+                              "): the page cache is dropped when hibernating",
+                      detail,
+                      "Set pagesets = \"auto\"" + config_file +
+                              " to keep the page cache (and processes' memory) in RAM across hibernation.");
+                return;
+        }
+        std::string sizes = need.empty() || have.empty() ? std::string() : "about " + need + " needed, " + have + " free";
+        if (p.decision.mode == Pagesets::Two) {
+                if (c.two_fit == FitVerdict::Fits) {
+                        c.add(id, CheckStatus::Pass,
+                              "Two-pageset hibernation will be used: the page cache stays warm (about " + need +
+                                      " of swap needed, " + have + " free)",
+                              detail);
+                } else if (!c.two_fit) {
+                        c.add(id, CheckStatus::Warn,
+                              "Two-pageset hibernation will be used (" + cfg_text +
+                                      "), but whether swap can hold its image cannot be told",
+                              detail, "See the swap-size check.");
+                } else {
+                        bool tight = *c.two_fit == FitVerdict::Tight;
+                        c.add(id, CheckStatus::Warn,
+                              cfg_text + (tight ? ", but swap is tight for the two-pageset image: "
+                                                : ", but swap is too small for the two-pageset image: ") +
+                                      sizes +
+                                      (tight ? " (less than " + std::to_string(c.cfg.swap_margin_percent) + "% spare)"
+                                             : "; the kernel will refuse to hibernate (ENOSPC)"),
+                              detail,
+                              grow + ", or set pagesets = \"stock\" (or \"auto\", which falls back to stock)" +
+                                      config_file + ".");
+                }
+                return;
+        }
+        // auto, falling back to stock
+        c.add(id, CheckStatus::Warn,
+              "Two-pageset hibernation is not used: " + p.decision.why + (sizes.empty() ? "" : " (" + sizes + ")") +
+                      "; hibernation falls back to stock (the page cache is dropped)",
+              detail,
+              c.two_fit ? grow + " to keep the page cache across hibernation, or set pagesets = \"stock\"" +
+                                  config_file + " to choose stock hibernation explicitly."
+                        : std::string("See the swap-size check."));
 }
 
 // ---- image -----------------------------------------------------------------------------
@@ -579,6 +728,7 @@ void check_image(Ctx &c)
                 return c.host.read_at(devsrc, pg * c.page_size, c.page_size);
         };
         std::string summary_tail;
+        bool ps2_problem = false;
         auto mp = read_page(hdr->image);
         if (!mp) {
                 ir.problem = "image map page " + std::to_string(hdr->image) + ": " + mp.error().message;
@@ -592,6 +742,23 @@ void check_image(Ctx &c)
                 ir.info = *info;
                 summary_tail = ": " + std::to_string(info->pages) + " pages (" + format_bytes(info->size) + "), " +
                                std::to_string(info->image_pages) + " data pages";
+                uint64_t limit = 0;
+                if (hdr->flags & SF_TWO_PAGESETS)
+                        if (auto &dp = c.probe_swap(devsrc, 0); dp)
+                                limit = image_page_limit(*hdr, base_page * c.page_size, dp->size_bytes, c.page_size);
+                if (auto ps2 = validate_pageset2(*hdr, *info, limit, c.page_size, read_page); !ps2) {
+                        ir.problem = ps2.error().message;
+                        ps2_problem = true;
+                } else if (ps2->present) {
+                        ir.pageset2 = *ps2;
+                        summary_tail += ", two pagesets, " + std::to_string(ps2->pages) + " pages in pageset 2";
+                        char crc[16];
+                        std::snprintf(crc, sizeof crc, "%08x", info->ps2_crc32);
+                        detail += " Two pagesets: " + std::to_string(ps2->pages) +
+                                  " data pages in pageset 2 (page cache and process memory, written in place; map "
+                                  "from page " + std::to_string(ps2->map_page) + ", CRC32 " + crc +
+                                  "). A stock kernel can restore it too: the image's own kernel reloads pageset 2.";
+                }
                 detail += " Image: " + std::to_string(info->pages) + " pages (" + std::to_string(info->size) +
                           " bytes) including metadata, " + std::to_string(info->image_pages) +
                           " data pages, saved from a machine with " + std::to_string(info->num_physpages) +
@@ -605,7 +772,9 @@ void check_image(Ctx &c)
         }
         if (!ir.problem.empty())
                 detail += " The image could not be described: " + ir.problem +
-                          "; the kernel will refuse to resume it.";
+                          (ps2_problem ? "; hibernate-tool's resume helper refuses it (the image's kernel could not "
+                                         "reload pageset 2) and keeps it."
+                                       : "; the kernel will refuse to resume it.");
         if (page->size() == 4096) {
                 auto rec = decode_record(std::string_view(*page).substr(RECORD_OFFSET, RECORD_END - RECORD_OFFSET));
                 if (!rec) {
@@ -911,6 +1080,10 @@ std::optional<LastResume> read_outcome_file(const Host &host, const char *path, 
                         l.time = parse_u64(val).value_or(0);
                 else if (k == "WARNING")
                         l.warnings.push_back(val);
+                else if (k == "PAGESETS")
+                        l.pagesets = val;
+                else if (k == "PAGESET2_PAGES")
+                        l.pageset2_pages = parse_u64(val);
         }
         if (l.result.empty())
                 return std::nullopt;
@@ -932,6 +1105,8 @@ Report run_checks(const Host &host, const Config &cfg)
                 c.cmdline = Cmdline(*c.cmdline_text);
         gather_swaps(c);
         c.resolve();
+        gather_memory(c);
+        plan_pagesets(c);
 
         check_kernel_support(c);
         check_lockdown(c);
@@ -940,6 +1115,7 @@ Report run_checks(const Host &host, const Config &cfg)
         check_resume_device(c);
         check_resume_offset(c);
         check_swap_size(c);
+        check_two_pageset(c);
         check_image(c);
         check_initramfs(c);
         check_bootloader(c);

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "estimate.hh"
+#include "pagesets.hh"
 #include "parse.hh"
 #include "record.hh"
 #include "swsusp.hh"
@@ -37,6 +39,7 @@ struct ImageReport {
         uint64_t header_offset = 0;  // bytes
         SwsuspHeader header;
         std::optional<SwsuspInfo> info;
+        std::optional<Pageset2Layout> pageset2;  // with info, when pageset 2 checked out
         std::string problem;         // why the image could not be read, if so
         std::optional<HibRecord> record;  // hibernation record next to the header, if any
         std::string record_problem;
@@ -47,6 +50,10 @@ struct LastResume {
         std::string result, message, device;
         uint64_t time = 0;
         std::vector<std::string> warnings;
+        // last-hibernate only: the pageset mode pre selected, and pageset 2's page count
+        // the resumed kernel reported (/sys/power/pageset2_pages).
+        std::string pagesets;
+        std::optional<uint64_t> pageset2_pages;
 };
 
 struct Report {
@@ -63,6 +70,11 @@ struct Report {
         // /run/hibernate-tool/last-hibernate, as `hibernate-tool pre/post` left it:
         // result (resumed, failed, refused, not-resumed) in `result`, the mode in `device`.
         std::optional<LastResume> last_hibernate;
+        // Two-pageset hibernation: the kernel's offer, the configuration, and the mode
+        // hibernating now uses (what `hibernate-tool pre` selects); the two-pageset image
+        // estimate when memory and the resume swap could be read.
+        PagesetsPlan pagesets;
+        std::optional<ImageEstimate> two_pageset_estimate;
 
         // ready: no check failed and the essential checks (kernel-support, swap-present,
         // resume-device) could run. undetermined: one of those was skipped.

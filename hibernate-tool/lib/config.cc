@@ -91,6 +91,12 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                 if (!bytes)
                                         return type_error(source_name, vv, full, "a size in bytes or a string such as \"4G\"");
                                 cfg.image_size_bytes = bytes;
+                        } else if (full == "kernel.pagesets") {
+                                auto s = vv.value_exact<std::string>();
+                                if (!vv.is_string() || !s || (*s != "two" && *s != "stock" && *s != "auto"))
+                                        return type_error(source_name, vv, full, "\"two\", \"stock\" or \"auto\"");
+                                cfg.pagesets = *s == "two" ? PagesetsPref::Two
+                                                           : *s == "stock" ? PagesetsPref::Stock : PagesetsPref::Auto;
                         } else {
                                 cfg.warnings.push_back(where(source_name, vv.source()) + ": unknown key '" + full +
                                                        "', ignoring");

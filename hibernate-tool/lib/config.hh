@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pagesets.hh"
 #include "result.hh"
 
 namespace ht {
@@ -30,6 +31,9 @@ struct Config {
                                             // estimate by this much
         std::optional<uint64_t> image_size_bytes;  // override of /sys/power/image_size for the
                                                    // estimate (what the sleep hook will set)
+        // [kernel]
+        PagesetsPref pagesets = PagesetsPref::Auto;  // two-pageset hibernation: two, stock or
+                                                     // auto (two when supported and swap holds it)
 
         std::vector<std::string> files;     // files that were read, in order
         std::vector<std::string> warnings;  // unknown keys (ignored)

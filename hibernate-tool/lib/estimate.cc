@@ -12,6 +12,12 @@
 //    (encrypted or already-compressed data do not shrink), so the estimate assumes none:
 //    it is an upper bound, and the compression saving is the real-world safety margin.
 //  * Metadata (PFN lists, swap map pages) adds well under 1%; 1% is added.
+//
+// Two-pageset mode (pagesets.hh): nothing is shrunk, image_size does not apply. Pageset 2,
+// the LRU pages (Active + Inactive: page cache and anonymous memory), is written in place,
+// uncompressed; pageset 1, everything else in use, is copied into their frames and written
+// like a stock image. So the image is all of used memory (+1% metadata: PFN index pages
+// and swap map pages), and nothing is swapped out besides it.
 #include "estimate.hh"
 
 #include <algorithm>
@@ -27,7 +33,7 @@ uint64_t get(const std::map<std::string, uint64_t> &m, const char *k)
 }
 }  // namespace
 
-Result<ImageEstimate> estimate_image(const std::map<std::string, uint64_t> &m, uint64_t target)
+Result<ImageEstimate> estimate_image(const std::map<std::string, uint64_t> &m, uint64_t target, Pagesets mode)
 {
         if (!m.count("MemTotal") || !m.count("MemFree"))
                 return Error{ENODATA, "/proc/meminfo lacks MemTotal or MemFree"};
@@ -40,6 +46,17 @@ Result<ImageEstimate> estimate_image(const std::map<std::string, uint64_t> &m, u
         e.droppable = get(m, "Active(file)") + get(m, "Inactive(file)") + get(m, "SReclaimable");
         e.anon = get(m, "Active(anon)") + get(m, "Inactive(anon)");
         e.target = target;
+        e.mode = mode;
+        if (mode == Pagesets::Two) {
+                uint64_t lru = m.count("Active") && m.count("Inactive")
+                                       ? get(m, "Active") + get(m, "Inactive")
+                                       : get(m, "Active(file)") + get(m, "Inactive(file)") + e.anon;
+                e.pageset2 = std::min(e.used, lru);
+                e.pageset1 = e.used - e.pageset2;
+                e.image = e.used + e.used / 100;
+                e.needed = e.image;
+                return e;
+        }
         uint64_t reclaimable = std::min(e.used, e.droppable + e.anon);
         uint64_t minimum = e.used - reclaimable;
         uint64_t image = e.used <= target ? e.used : std::max(target, minimum);

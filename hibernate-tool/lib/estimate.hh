@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // How much swap a hibernation needs now: a pure model of what Linux 6.1 does in
-// hibernate_preallocate_memory() (kernel/power/snapshot.c). See estimate.cc for the
-// reasoning; man/hibernate-check.8 documents the same model for users.
+// hibernate_preallocate_memory() (kernel/power/snapshot.c), and of the two-pageset mode
+// (pagesets.hh), which does not shrink. See estimate.cc for the reasoning;
+// man/hibernate-check.8 documents the same model for users.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
 
+#include "pagesets.hh"
 #include "result.hh"
 
 namespace ht {
@@ -17,14 +19,19 @@ struct ImageEstimate {
         uint64_t used = 0;           // MemTotal - MemFree: what the kernel would have to save
         uint64_t droppable = 0;      // file LRU + reclaimable slab: freed without swap
         uint64_t anon = 0;           // anon LRU (incl. shmem/tmpfs): can only go to swap
-        uint64_t target = 0;         // image_size the kernel aims for
+        uint64_t target = 0;         // image_size the kernel aims for (stock mode only)
+        Pagesets mode = Pagesets::Stock;
+        uint64_t pageset2 = 0;       // two: LRU pages, written in place, uncompressed
+        uint64_t pageset1 = 0;       // two: the rest, copied (and compressed like a stock image)
         uint64_t image = 0;          // estimated image (uncompressed, with metadata)
         uint64_t pushed_to_swap = 0; // anon pages the kernel swaps out to shrink the image
         uint64_t needed = 0;         // image + pushed_to_swap: swap space the hibernation uses
 };
 
-// meminfo in bytes (parse_meminfo); image_size_target in bytes (/sys/power/image_size).
-Result<ImageEstimate> estimate_image(const std::map<std::string, uint64_t> &meminfo, uint64_t image_size_target);
+// meminfo in bytes (parse_meminfo); image_size_target in bytes (/sys/power/image_size),
+// ignored in two-pageset mode.
+Result<ImageEstimate> estimate_image(const std::map<std::string, uint64_t> &meminfo, uint64_t image_size_target,
+                                     Pagesets mode = Pagesets::Stock);
 
 enum class FitVerdict { Fits, Tight, DoesNotFit };
 FitVerdict judge_fit(uint64_t free_swap, uint64_t needed, unsigned margin_percent);

@@ -85,7 +85,8 @@ std::string render_json(const Report &r)
                           << ", \"size_bytes\": " << in.size << ", \"num_physpages\": " << in.num_physpages
                           << ", \"cpus\": " << in.cpus << ", \"release\": "
                           << (in.release.empty() ? "null" : q(in.release))
-                          << ", \"arch_record\": " << (in.x86_64_arch_record ? q("x86_64") : "null");
+                          << ", \"arch_record\": " << (in.x86_64_arch_record ? q("x86_64") : "null")
+                          << ", \"pageset2_pages\": " << in.ps2_pages << ", \"pageset2_map_page\": " << in.ps2_start;
                 }
                 o << ", \"problem\": " << (im.problem.empty() ? "null" : q(im.problem)) << ", \"record\": ";
                 if (im.record) {
@@ -120,10 +121,20 @@ std::string render_json(const Report &r)
         if (r.last_hibernate) {
                 auto &l = *r.last_hibernate;
                 o << "{\"result\": " << q(l.result) << ", \"mode\": " << q(l.device) << ", \"message\": " << q(l.message)
-                  << ", \"time\": " << l.time << "}";
+                  << ", \"time\": " << l.time << ", \"pagesets\": " << (l.pagesets.empty() ? "null" : q(l.pagesets))
+                  << ", \"pageset2_pages\": " << opt_num(l.pageset2_pages) << "}";
         } else {
                 o << "null";
         }
+        auto &p = r.pagesets;
+        o << ",\n  \"pagesets\": {\"supported\": " << (p.kernel.supported ? "true" : "false") << ", \"kernel\": "
+          << (p.kernel.supported ? q(pagesets_name(p.kernel.selected)) : "null") << ", \"config\": "
+          << q(pagesets_pref_name(p.config)) << ", \"mode\": " << q(pagesets_name(p.decision.mode))
+          << ", \"fallback\": " << (p.decision.fallback ? "true" : "false") << ", \"reason\": " << q(p.decision.why)
+          << ", \"image_bytes\": "
+          << opt_num(r.two_pageset_estimate ? std::optional<uint64_t>(r.two_pageset_estimate->image) : std::nullopt)
+          << ", \"last_pageset2_pages\": " << opt_num(p.kernel.last_pageset2_pages) << ", \"error\": "
+          << (p.kernel_error.empty() ? "null" : q(p.kernel_error)) << "}";
         o << ",\n  \"notes\": [";
         for (size_t i = 0; i < r.notes.size(); i++)
                 o << (i ? ", " : "") << q(r.notes[i]);
@@ -160,8 +171,15 @@ std::string render_text(const Report &r, bool color, bool verbose)
                 o << "note: " << n << "\n";
         if (r.last_resume)
                 o << "Last resume attempt: " << r.last_resume->result << ": " << r.last_resume->message << "\n";
-        if (r.last_hibernate)
-                o << "Last hibernation: " << r.last_hibernate->result << ": " << r.last_hibernate->message << "\n";
+        if (r.last_hibernate) {
+                auto &l = *r.last_hibernate;
+                o << "Last hibernation: " << l.result << ": " << l.message;
+                if (!l.pagesets.empty())
+                        o << " (pagesets: " << l.pagesets
+                          << (l.pageset2_pages ? ", " + std::to_string(*l.pageset2_pages) + " pages in pageset 2" : "")
+                          << ")";
+                o << "\n";
+        }
         if (fails)
                 o << paint("1;31", "Hibernation will not work") << ": " << fails << " check" << (fails == 1 ? "" : "s")
                   << " failed" << (warns ? ", " + std::to_string(warns) + " warning" + (warns == 1 ? "" : "s") : "")

@@ -390,6 +390,19 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
                 corrupt = in2.error().message;
         else
                 info = *in2;
+        // A two-pageset image: pageset 2 is reloaded by the image's kernel after the jump, from
+        // its own map chain; what can be checked without reading it all is checked here.
+        Pageset2Layout ps2;
+        if (corrupt.empty()) {
+                auto l = validate_pageset2(*hdr, info, image_page_limit(*hdr, off, off + probe->size_bytes, 4096), 4096,
+                                           read_page);
+                if (!l)
+                        corrupt = l.error().message;
+                else
+                        ps2 = *l;
+        }
+        std::string ps2_text = ps2.present ? ", two pagesets: " + std::to_string(ps2.pages) + " pages in pageset 2"
+                                           : std::string();
         if (!corrupt.empty())
                 return done("refused", "not resuming: the image on " + dev->path + " is corrupt (" + corrupt +
                                                "); image kept (boot with noresume to discard it)");
@@ -434,10 +447,10 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
         if (opts.dry_run)
                 return done("would-resume", "would resume from " + dev->path + " (" + std::to_string(info.pages) +
                                                     " pages written by " + (writer.empty() ? "an unrecorded kernel" : writer) +
-                                                    ")");
+                                                    ps2_text + ")");
         // Hand over: offset first, then the device; the second write starts the resume.
         std::string msg = "resuming from " + dev->path + " (" + std::to_string(info.pages) + " pages" +
-                          (writer.empty() ? "" : ", written by Linux " + writer) + ")";
+                          (writer.empty() ? "" : ", written by Linux " + writer) + ps2_text + ")";
         log_kmsg(host, msg);
         o.result = "resuming";
         o.message = msg;

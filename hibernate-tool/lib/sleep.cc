@@ -32,9 +32,14 @@ std::string one_line(std::string s)
         return s;
 }
 
+// A plain write of a kernel attribute (sysfs: no temporary file, no rename), resolved
+// inside the root. O_TRUNC is ignored by sysfs and keeps a fixture's file exact.
 Status write_sysfs(const Host &host, const std::string &abs, const std::string &value)
 {
-        int fd = ::open(host.path(abs).c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        auto canon = host.canonicalize(abs);
+        if (!canon)
+                return Error{canon.error().code, "cannot open " + abs + ": " + canon.error().message};
+        int fd = ::open(host.path(*canon).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return Error::from_errno(errno, "cannot open " + abs);
         ssize_t n = ::write(fd, value.data(), value.size());
@@ -54,6 +59,7 @@ Verdict evaluate_hibernation(const Host &host, const Config &cfg, bool boot_visi
         Verdict v;
         Report rep = run_checks(host, cfg);
         v.kernel_release = rep.kernel_release;
+        v.pagesets = rep.pagesets;
         for (auto &c : rep.checks)
                 if (c.status == CheckStatus::Fail)
                         v.reasons.push_back(c.id + ": " + one_line(c.summary));
@@ -122,6 +128,8 @@ std::string format_sleep_state(const SleepState &s)
                         one_line(s.entry_id) + "\nENV=" + one_line(s.env_path) + "\n";
         if (s.prev_next_entry)
                 o += "PREV_NEXT_ENTRY=" + one_line(*s.prev_next_entry) + "\n";
+        if (!s.pagesets.empty())
+                o += "PAGESETS=" + one_line(s.pagesets) + "\n";
         o += "TIME=" + std::to_string(s.time) + "\n";
         return o;
 }
@@ -151,6 +159,8 @@ Result<SleepState> parse_sleep_state(std::string_view text)
                         s.env_path = val;
                 else if (k == "PREV_NEXT_ENTRY")
                         s.prev_next_entry = val;
+                else if (k == "PAGESETS" && (val == "two" || val == "stock"))
+                        s.pagesets = val;  // anything else: unknown, as in state files from before
                 else if (k == "TIME")
                         s.time = parse_u64(val).value_or(0);
         }
@@ -216,11 +226,71 @@ Status remove_file(const Host &host, const std::string &abs)
 }
 
 void write_last_hibernate(const Host &host, const std::string &result, const std::string &mode,
-                          const std::string &message)
+                          const std::string &message, const std::string &pagesets = {},
+                          std::optional<uint64_t> pageset2_pages = std::nullopt)
 {
-        std::string s = "RESULT=" + result + "\nMODE=" + one_line(mode) + "\nMESSAGE=" + one_line(message) +
-                        "\nTIME=" + std::to_string(std::time(nullptr)) + "\n";
+        std::string s = "RESULT=" + result + "\nMODE=" + one_line(mode) + "\n";
+        if (!pagesets.empty())
+                s += "PAGESETS=" + one_line(pagesets) + "\n";
+        if (pageset2_pages)
+                s += "PAGESET2_PAGES=" + std::to_string(*pageset2_pages) + "\n";
+        s += "MESSAGE=" + one_line(message) + "\nTIME=" + std::to_string(std::time(nullptr)) + "\n";
         (void)host.write_file_atomic(LAST_HIBERNATE_FILE, s);
+}
+
+std::string pagesets_label(Pagesets p)
+{
+        return p == Pagesets::Two ? "two-pageset hibernation" : "stock hibernation";
+}
+
+// The pageset mode when the kernel has no choice to make (and, for the dry run, the choice
+// pre would make): one line, a warning when configured two-pageset hibernation cannot be had.
+void describe_pagesets(const PagesetsPlan &p, bool dry_run, std::vector<std::string> &steps)
+{
+        const auto &d = p.decision;
+        if (!p.kernel_error.empty()) {
+                steps.push_back("warning: " + p.kernel_error + "; the kernel's pageset setting is left alone");
+                return;
+        }
+        if (!p.kernel.supported) {
+                if (d.fallback)
+                        steps.push_back("warning: pagesets = \"two\" is configured, but " + d.why +
+                                        ": falling back to stock hibernation");
+                else
+                        steps.push_back("stock hibernation (" + d.why + ")");
+                return;
+        }
+        if (dry_run)
+                steps.push_back("would select " + pagesets_label(d.mode) + ": " + d.why);
+}
+
+// Selects the decided mode in the kernel (a plain sysfs write). Never refuses: when the
+// write fails, stock is selected instead where possible, and the mode the kernel then
+// reports is what the hibernation uses.
+Pagesets select_pagesets(const Host &host, const PagesetsPlan &p, std::vector<std::string> &steps)
+{
+        if (!p.kernel_error.empty() || !p.kernel.supported)
+                return Pagesets::Stock;
+        Pagesets want = p.decision.mode;
+        auto st = write_sysfs(host, PAGESETS_FILE, pagesets_name(want));
+        if (st) {
+                steps.push_back(pagesets_label(want) + " selected (" + PAGESETS_FILE + " = " + pagesets_name(want) +
+                                "): " + p.decision.why);
+                return want;
+        }
+        std::string w = "warning: cannot select " + pagesets_label(want) + ": " + st.error().message;
+        if (want == Pagesets::Two)
+                (void)write_sysfs(host, PAGESETS_FILE, "stock");
+        auto now = read_pagesets_kernel(host);
+        Pagesets got = now && now->supported ? now->selected : Pagesets::Stock;
+        if (got == want)
+                w += " (the kernel has it selected already)";
+        else if (got == Pagesets::Stock)
+                w += "; falling back to stock hibernation";
+        else
+                w += "; the kernel keeps two-pageset hibernation selected";
+        steps.push_back(w);
+        return got;
 }
 
 }  // namespace
@@ -272,10 +342,14 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
                         s.prev_next_entry = grubenv_next_entry(host, *v.boot->env);
                 }
         }
+        describe_pagesets(v.pagesets, dry_run, out.steps);
+        s.pagesets = pagesets_name(v.pagesets.decision.mode);
         if (dry_run) {
                 out.ok = true;
-                out.message = "Would " + mode + ": next boot " + (v.boot ? "'" + v.boot->title + "' (" + v.boot->entry_id + ")"
-                                                                        : std::string("unchanged (boot loader unknown)"));
+                out.message = "Would " + mode + ": next boot " +
+                              (v.boot ? "'" + v.boot->title + "' (" + v.boot->entry_id + ")"
+                                      : std::string("unchanged (boot loader unknown)")) +
+                              ", pagesets: " + s.pagesets;
                 return out;
         }
         auto fail = [&](const std::string &why) {
@@ -326,9 +400,17 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
         if (!rec)
                 return fail("cannot write the hibernation record: " + rec.error().message);
         out.steps.push_back("hibernation record on " + rec->device);
+
+        // Last: the pageset mode. Nothing to undo; a failure falls back, never refuses.
+        std::string selected = pagesets_name(select_pagesets(host, v.pagesets, out.steps));
+        if (selected != s.pagesets) {
+                s.pagesets = selected;
+                (void)host.write_file_atomic(SLEEP_STATE_FILE, format_sleep_state(s), 0600);
+        }
         out.ok = true;
         out.message = "Ready to " + mode + " (kernel " + v.kernel_release + ", next boot " +
-                      (v.boot ? "'" + v.boot->title + "'" : std::string("unchanged")) + ")";
+                      (v.boot ? "'" + v.boot->title + "'" : std::string("unchanged")) + ", pagesets: " + s.pagesets + ")";
+        write_last_hibernate(host, "hibernating", mode, out.message, s.pagesets);
         return out;
 }
 
@@ -369,7 +451,15 @@ SleepOutcome sleep_post(const Host &host, const std::string &service_result, con
                                                      : "The " + s->mode + " failed (" + service_result +
                                                                (exit_status.empty() ? "" : ", status " + exit_status) +
                                                                "); temporary changes undone");
-        write_last_hibernate(host, result, s->mode, out.message);
+        // Pageset 2 of the image just restored (after a boot that did not resume, the
+        // running kernel never wrote or restored one).
+        std::optional<uint64_t> ps2 = at_boot ? std::nullopt : read_pageset2_pages(host);
+        if (ps2)
+                out.steps.push_back("pageset 2 of the last image: " + std::to_string(*ps2) + " pages");
+        if (result == "resumed" && s->pagesets == "two" && ps2 && *ps2 == 0)
+                out.message += "; two-pageset hibernation was selected, but the kernel reports an empty pageset 2 "
+                               "(it hibernated stock)";
+        write_last_hibernate(host, result, s->mode, out.message, s->pagesets, ps2);
         return out;
 }
 

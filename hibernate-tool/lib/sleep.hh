@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bootentry.hh"
+#include "pagesets.hh"
 #include "result.hh"
 
 namespace ht {
@@ -28,6 +29,7 @@ struct Verdict {
         std::vector<std::string> warnings;
         std::optional<BootTarget> boot;     // the entry that boots the running kernel
         std::string kernel_release;
+        PagesetsPlan pagesets;              // the pageset mode to select (hibernate-check's plan)
 };
 Verdict evaluate_hibernation(const Host &host, const Config &cfg, bool boot_visible);
 
@@ -41,6 +43,7 @@ struct SleepState {
         std::string entry_id;      // what pre set as the one-shot entry
         std::string env_path;      // grubenv
         std::optional<std::string> prev_next_entry;
+        std::string pagesets;      // pageset mode selected in the kernel: two, stock ("" before)
         uint64_t time = 0;
 };
 std::string format_sleep_state(const SleepState &s);
@@ -59,7 +62,9 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
 SleepOutcome sleep_post(const Host &host, const std::string &service_result, const std::string &exit_status,
                         bool at_boot);
 
-// /run/hibernate-tool/last-hibernate, read by hibernate-check.
+// /run/hibernate-tool/last-hibernate, read by hibernate-check: RESULT (hibernating after a
+// successful pre, then resumed, failed, refused, not-resumed), MODE, PAGESETS (the pageset
+// mode pre selected), PAGESET2_PAGES (/sys/power/pageset2_pages after resume), MESSAGE, TIME.
 inline constexpr const char *LAST_HIBERNATE_FILE = "/run/hibernate-tool/last-hibernate";
 
 // The gate: /run/systemd/sleep.conf.d/50-hibernate-tool.conf disallows hibernation

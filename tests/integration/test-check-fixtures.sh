@@ -16,7 +16,9 @@ expect_json '.swap | length == 1 and .[0].type == "partition" and .[0].priority 
 expect_json ".swap[0].uuid == \"$UUID_VDB\""
 expect_json '.kernel == {"release":"6.1.0-56-amd64","hibernation":true,"modes":["platform","shutdown","reboot","suspend","test_resume"]}'
 expect_json '.image == null'
-expect_json '[.checks[].id] == ["kernel-support","lockdown","noresume","swap-present","resume-device","resume-offset","swap-size","image","initramfs","bootloader"]'
+expect_json '[.checks[].id] == ["kernel-support","lockdown","noresume","swap-present","resume-device","resume-offset","swap-size","two-pageset","image","initramfs","bootloader"]'
+expect two-pageset skip 'lacks two-pageset hibernation'
+expect_json '.pagesets == {"supported":false,"kernel":null,"config":"auto","mode":"stock","fallback":false,"reason":"the kernel lacks two-pageset hibernation","image_bytes":2068480000,"last_pageset2_pages":null,"error":null}' '.pagesets'
 
 CASE=text-output
 set +e; TEXT=$("$HIBERNATE_CHECK" --root "$R"); RC=$?; set -e
@@ -55,6 +57,78 @@ CASE=swap-image-size-config
 printf '[check]\nimage_size = "3G"\n' > "$R/size.toml"
 run_check "$R" --config "$R/size.toml"
 expect swap-size fail 'image_size 3.0 GiB \(\[check\] image_size\)'
+
+# Two-pageset hibernation: a patched kernel's /sys/power/pagesets and pageset2_pages.
+# The fixture uses 1.9 GiB of 3.9 GiB: a two-pageset image (all of it, +1%) is within 10%
+# of the 2.0 GiB swap, so "auto" falls back to stock; with 500 MiB more free it fits.
+pagesets_root() {  # selection line, pageset2_pages
+        R=$(new_root)
+        echo "$1" > "$R/sys/power/pagesets"
+        echo "$2" > "$R/sys/power/pageset2_pages"
+}
+config() { mkdir -p "$R/etc/hibernate-tool"; printf '[kernel]\npagesets = "%s"\n' "$1" > "$R/etc/hibernate-tool/hibernate.toml"; }
+more_free() { sed -i 's/^MemFree:.*/MemFree:         2545436 kB/' "$R/proc/meminfo"; }
+less_free() { sed -i 's/^MemFree:.*/MemFree:         1045436 kB/' "$R/proc/meminfo"; }
+
+CASE=two-pageset-auto-fits
+pagesets_root "[stock] two" 0; more_free
+run_check "$R"
+expect_rc 0
+expect two-pageset pass 'will be used.*page cache stays warm.*selected in the kernel now: stock.*pre selects two.*last hibernation was stock'
+expect swap-size pass 'two-pageset image.*1\.4 GiB needed.*without shrinking'
+expect_json '.pagesets.supported and .pagesets.kernel == "stock" and .pagesets.mode == "two" and .pagesets.fallback == false and .pagesets.last_pageset2_pages == 0' '.pagesets'
+CASE=two-pageset-auto-falls-back
+pagesets_root "stock [two]" 12345
+run_check "$R"
+expect_rc 0
+expect two-pageset warn 'not used: the resume swap cannot hold the two-pageset image.*1\.9 GiB needed, 2\.0 GiB free.*falls back to stock.*selected in the kernel now: two.*12345 pages in pageset 2.*Grow the resume swap to at least 1\.9 GiB'
+expect swap-size pass 'about 1\.6 GiB needed'        # the stock estimate: stock is what is used
+expect_json '.pagesets.kernel == "two" and .pagesets.mode == "stock" and .pagesets.fallback and .pagesets.last_pageset2_pages == 12345' '.pagesets'
+CASE=two-pageset-config-stock
+pagesets_root "[stock] two" 0; config stock
+run_check "$R"
+expect_rc 0
+expect two-pageset warn 'available but configured off \(pagesets = "stock"\).*page cache is dropped.*pagesets = "auto"'
+expect swap-size pass 'about 1\.6 GiB needed'
+expect_json '.pagesets.config == "stock" and .pagesets.mode == "stock" and .pagesets.fallback == false' '.pagesets'
+CASE=two-pageset-config-two-fits
+pagesets_root "[stock] two" 0; more_free; config two
+run_check "$R"
+expect two-pageset pass 'will be used'
+CASE=two-pageset-config-two-tight
+pagesets_root "[stock] two" 0; config two
+run_check "$R"
+expect_rc 0
+expect two-pageset warn 'pagesets = "two", but swap is tight for the two-pageset image.*less than 10% spare'
+expect swap-size warn 'tight for the two-pageset image'
+CASE=two-pageset-config-two-too-small
+pagesets_root "[stock] two" 0; less_free; config two
+run_check "$R"
+expect_rc 1
+expect two-pageset warn 'too small for the two-pageset image: about 2\.9 GiB needed, 2\.0 GiB free; the kernel will refuse to hibernate \(ENOSPC\).*Grow the resume swap to at least 2\.9 GiB free, or set pagesets = "stock"'
+expect swap-size fail 'too small for the two-pageset image.*pagesets = "auto" or "stock"'
+expect_json '.pagesets.mode == "two"' '.pagesets'
+CASE=two-pageset-config-two-unsupported
+R=$(new_root); config two
+run_check "$R"
+expect_rc 0
+expect two-pageset skip 'lacks two-pageset hibernation.*pagesets = "two" is configured; hibernation uses the stock mode'
+expect_json '.pagesets.mode == "stock" and .pagesets.fallback' '.pagesets'
+CASE=two-pageset-unreadable
+for bad in "two" "[stock] [two]" "[stock] two three" ""; do
+        pagesets_root "$bad" 0
+        run_check "$R"
+        expect two-pageset skip 'Cannot tell whether the kernel offers two-pageset hibernation.*/sys/power/pagesets reads'
+        expect_json '.pagesets.supported == false and .pagesets.mode == "stock" and (.pagesets.error | test("not \"\\[stock\\] two\""))' '.pagesets'
+done
+CASE=two-pageset-config-error
+R=$(new_root)
+for v in '"both"' '2' 'true' '"Two"'; do
+        mkdir -p "$R/etc/hibernate-tool"; printf '[kernel]\npagesets = %s\n' "$v" > "$R/etc/hibernate-tool/hibernate.toml"
+        run_check "$R"
+        expect_rc 2
+        if grep -q "hibernate.toml:2:12: 'kernel.pagesets' must be \"two\", \"stock\" or \"auto\"" <<<"$ERR" && [ -z "$OUT" ]; then ok; else fail "[$CASE] $v: stderr '$ERR'"; fi
+done
 
 CASE=lockdown-secureboot
 R=$(new_root)

@@ -191,6 +191,151 @@ echo "[none] integrity confidentiality" > "$R/sys/kernel/security/lockdown"
 run_tool "$R" gate
 [ ! -e "$G" ] && ok || fail "[$CASE] gate file kept after the problem went away"
 
+# Two-pageset hibernation: pre selects the mode in /sys/power/pagesets (a plain file here,
+# so what pre wrote is its whole content), records it; post records pageset 2's size.
+# The fixture's 2.0 GiB swap holds a two-pageset image (all 1.9 GiB in use, +1%) only
+# without the 10% margin: "auto" falls back to stock unless more memory is free.
+more_free() { sed -i 's/^MemFree:.*/MemFree:         2545436 kB/' "$R/proc/meminfo"; }
+less_free() { sed -i 's/^MemFree:.*/MemFree:         1045436 kB/' "$R/proc/meminfo"; }
+config() { mkdir -p "$R/etc/hibernate-tool"; printf '[kernel]\npagesets = "%s"\n' "$1" > "$R/etc/hibernate-tool/hibernate.toml"; }
+pagesets_root() {  # selection line
+        R=$(new_root); debian_grub "$R"
+        echo "$1" > "$R/sys/power/pagesets"
+        echo 0 > "$R/sys/power/pageset2_pages"
+}
+expect_file() {  # path, exact content
+        if [ "$(cat "$1")" = "$2" ]; then ok; else fail "[$CASE] $1: expected '$2', got '$(cat "$1")'"; fi
+}
+expect_line() {  # file, line
+        if grep -qxF -- "$2" "$1"; then ok; else fail "[$CASE] $1 lacks '$2': $(tr '\n' '|' < "$1")"; fi
+}
+LAST=run/hibernate-tool/last-hibernate
+STATE=var/lib/hibernate-tool/sleep-state
+
+CASE=pagesets-unsupported-kernel
+R=$(new_root); debian_grub "$R"
+run_tool "$R" pre
+expect_rc 0
+expect_out 'Ready to hibernate \(kernel 6.1.0-56-amd64, .*pagesets: stock\)'
+expect_out '^  stock hibernation \(the kernel lacks two-pageset hibernation\)$'
+[ ! -e "$R/sys/power/pagesets" ] && ok || fail "[$CASE] /sys/power/pagesets created"
+expect_line "$R/$STATE" PAGESETS=stock
+expect_line "$R/$LAST" RESULT=hibernating
+expect_line "$R/$LAST" PAGESETS=stock
+SERVICE_RESULT=success run_tool "$R" post
+expect_rc 0
+expect_line "$R/$LAST" RESULT=resumed
+expect_line "$R/$LAST" PAGESETS=stock
+grep -q '^PAGESET2_PAGES=' "$R/$LAST" && fail "[$CASE] PAGESET2_PAGES without the kernel file" || ok
+CASE=pagesets-unsupported-kernel-config-two
+R=$(new_root); debian_grub "$R"; config two
+run_tool "$R" pre
+expect_rc 0
+expect_out '^  warning: pagesets = "two" is configured, but the kernel lacks two-pageset hibernation: falling back to stock hibernation$'
+expect_line "$R/$STATE" PAGESETS=stock
+
+CASE=pagesets-auto-two
+pagesets_root "[stock] two"; more_free
+run_tool "$R" pre
+expect_rc 0
+expect_out 'Ready to hibernate .*pagesets: two\)'
+expect_out '^  two-pageset hibernation selected \(/sys/power/pagesets = two\): the resume swap can hold the two-pageset image$'
+expect_file "$R/sys/power/pagesets" two
+expect_line "$R/$STATE" PAGESETS=two
+expect_line "$R/$LAST" PAGESETS=two
+echo 54321 > "$R/sys/power/pageset2_pages"      # what the resumed kernel reports
+SERVICE_RESULT=success run_tool "$R" post
+expect_rc 0
+expect_out 'pageset 2 of the last image: 54321 pages'
+expect_line "$R/$LAST" RESULT=resumed
+expect_line "$R/$LAST" PAGESETS=two
+expect_line "$R/$LAST" PAGESET2_PAGES=54321
+echo "stock [two]" > "$R/sys/power/pagesets"   # as the kernel reads it back
+OUT=$("$HIBERNATE_CHECK" --root "$R" --json || true)
+jq -e '.last_hibernate.result == "resumed" and .last_hibernate.pagesets == "two" and .last_hibernate.pageset2_pages == 54321 and .pagesets.last_pageset2_pages == 54321' >/dev/null <<<"$OUT" && ok || fail "[$CASE] hibernate-check: $(jq -c '[.last_hibernate, .pagesets]' <<<"$OUT")"
+"$HIBERNATE_CHECK" --root "$R" | grep -qxF 'Last hibernation: resumed: Resumed from hibernate; temporary changes undone (pagesets: two, 54321 pages in pageset 2)' && ok || fail "[$CASE] text report: $("$HIBERNATE_CHECK" --root "$R" | grep '^Last')"
+
+CASE=pagesets-auto-falls-back
+pagesets_root "stock [two]"      # hibernate_pagesets=two on the command line
+run_tool "$R" pre
+expect_rc 0
+expect_out '^  stock hibernation selected \(/sys/power/pagesets = stock\): the resume swap cannot hold the two-pageset image with the configured margin$'
+expect_file "$R/sys/power/pagesets" stock
+expect_line "$R/$STATE" PAGESETS=stock
+SERVICE_RESULT=success run_tool "$R" post
+expect_line "$R/$LAST" PAGESET2_PAGES=0
+
+CASE=pagesets-config-stock
+pagesets_root "stock [two]"; more_free; config stock
+run_tool "$R" pre
+expect_rc 0
+expect_out 'stock hibernation selected \(/sys/power/pagesets = stock\): pagesets = "stock" in the configuration'
+expect_file "$R/sys/power/pagesets" stock
+
+CASE=pagesets-config-two-tight
+pagesets_root "[stock] two"; config two
+run_tool "$R" pre
+expect_rc 0
+expect_out 'two-pageset hibernation selected \(/sys/power/pagesets = two\): pagesets = "two" in the configuration'
+expect_file "$R/sys/power/pagesets" two
+
+CASE=pagesets-config-two-too-small
+pagesets_root "[stock] two"; less_free; config two
+refused "$R" "swap-size: Swap is too small for the two-pageset image"
+expect_file "$R/sys/power/pagesets" "[stock] two"
+
+CASE=pagesets-config-auto-too-small
+pagesets_root "[stock] two"; less_free
+run_tool "$R" pre       # stock: the kernel shrinks the image, and that fits
+expect_rc 0
+expect_file "$R/sys/power/pagesets" stock
+
+CASE=pagesets-dry-run
+pagesets_root "[stock] two"; more_free
+BEFORE=$(tree_sum "$R")
+run_tool "$R" pre --dry-run
+expect_rc 0
+expect_out "Would hibernate: next boot .*, pagesets: two$"
+expect_out '^  would select two-pageset hibernation: the resume swap can hold the two-pageset image$'
+[ "$BEFORE" = "$(tree_sum "$R")" ] && ok || fail "[$CASE] dry run changed files"
+
+CASE=pagesets-unreadable
+pagesets_root "two"      # not what the kernel's file reads like: left alone
+run_tool "$R" pre
+expect_rc 0
+expect_out 'warning: /sys/power/pagesets reads .two., not "\[stock\] two" or "stock \[two\]"; the kernel.s pageset setting is left alone'
+expect_file "$R/sys/power/pagesets" two
+expect_line "$R/$STATE" PAGESETS=stock
+
+CASE=pagesets-write-fails
+pagesets_root "[stock] two"; more_free
+if chattr +i "$R/sys/power/pagesets" 2>/dev/null; then
+        run_tool "$R" pre
+        chattr -i "$R/sys/power/pagesets"
+        expect_rc 0
+        expect_out '^  warning: cannot select two-pageset hibernation: cannot open /sys/power/pagesets: Operation not permitted; falling back to stock hibernation$'
+        expect_out 'Ready to hibernate .*pagesets: stock\)'
+        expect_file "$R/sys/power/pagesets" "[stock] two"
+        expect_line "$R/$STATE" PAGESETS=stock
+        expect_env "next_entry=$ENTRY"       # the hibernation goes ahead
+else
+        [ -n "${HT_REQUIRE_ALL:-}" ] && fail "[$CASE] chattr +i is not supported under /tmp" || echo "  (skipped: chattr +i not supported under /tmp)"
+fi
+
+CASE=pagesets-two-selected-but-stock-image
+pagesets_root "[stock] two"; more_free
+run_tool "$R" pre
+SERVICE_RESULT=success run_tool "$R" post      # pageset2_pages still 0
+expect_out 'two-pageset hibernation was selected, but the kernel reports an empty pageset 2'
+CASE=pagesets-post-at-boot
+pagesets_root "[stock] two"; more_free
+run_tool "$R" pre
+echo 777 > "$R/sys/power/pageset2_pages"      # a fresh boot's value says nothing about the image
+run_tool "$R" post --boot
+expect_line "$R/$LAST" RESULT=not-resumed
+expect_line "$R/$LAST" PAGESETS=two
+grep -q '^PAGESET2_PAGES=' "$R/$LAST" && fail "[$CASE] PAGESET2_PAGES recorded at boot" || ok
+
 CASE=bad-usage
 R=$(new_root)
 for args in "pre --mode sleep" "post --mode hibernate" "gate --boot" "pre --watch" "boot-entry --dry-run"; do

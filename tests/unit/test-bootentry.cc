@@ -200,6 +200,14 @@ TEST_CASE("sleep: state round trip and validation")
         CHECK(p->entry_id == "a>b");
         CHECK(p->prev_next_entry == std::string("old"));
         CHECK(p->time == 42);
+        CHECK(p->pagesets.empty());  // state files from before two-pageset hibernation
+        s.pagesets = "two";
+        p = parse_sleep_state(format_sleep_state(s));
+        REQUIRE(p);
+        CHECK(p->pagesets == "two");
+        p = parse_sleep_state("LOADER=none\nPAGESETS=three\n");
+        REQUIRE(p);
+        CHECK(p->pagesets.empty());
         CHECK_FALSE(parse_sleep_state("MODE=hibernate\n"));
         CHECK_FALSE(parse_sleep_state("LOADER=lilo\n"));
         CHECK_FALSE(parse_sleep_state("LOADER=grub\nENV=relative\n"));

@@ -38,6 +38,28 @@ TEST_CASE("config: keys, types and file:line:column errors")
         CHECK_FALSE(apply_config_text("[resume]\noffset = 5.0\n", "g.toml", c));
 }
 
+TEST_CASE("config: [kernel] pagesets")
+{
+        Config c;
+        CHECK(c.pagesets == PagesetsPref::Auto);
+        REQUIRE(apply_config_text("[kernel]\npagesets = \"two\"\n", "a.toml", c));
+        CHECK(c.pagesets == PagesetsPref::Two);
+        REQUIRE(apply_config_text("[kernel]\npagesets = \"stock\"\n", "b.toml", c));
+        CHECK(c.pagesets == PagesetsPref::Stock);
+        for (const char *bad : {"\"Two\"", "\"both\"", "2", "true", "[\"two\"]", "\"\""}) {
+                Config before = c;
+                auto r = apply_config_text(std::string("[resume]\noffset = 7\n[kernel]\npagesets = ") + bad + "\n",
+                                           "c.toml", c);
+                REQUIRE_FALSE(r);
+                CHECK(r.error().message == "c.toml:4:12: 'kernel.pagesets' must be \"two\", \"stock\" or \"auto\"");
+                CHECK(c.pagesets == PagesetsPref::Stock);  // nothing of the bad file applied
+                CHECK(c.resume_offset == before.resume_offset);
+        }
+        REQUIRE(apply_config_text("[kernel]\npagesets = \"auto\"\n", "d.toml", c));
+        CHECK(c.pagesets == PagesetsPref::Auto);
+        CHECK(c.warnings.empty());
+}
+
 TEST_CASE("resume target priority: cmdline, sysfs, config")
 {
         Config cfg;

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include "estimate.hh"
+#include "host.hh"
+#include "temp-root.hh"
 
 using namespace ht;
 
@@ -53,4 +55,103 @@ TEST_CASE("fit verdicts and byte formatting")
         CHECK(judge_fit(UINT64_MAX - 1, UINT64_MAX - 10, 10) == FitVerdict::Tight);
         CHECK(format_bytes(512) == "512 B");
         CHECK(format_bytes(3 * G / 2) == "1.5 GiB");
+}
+
+TEST_CASE("image estimate, two pagesets: all memory in use, nothing shrunk or swapped out")
+{
+        // 7 GiB used: 2 GiB cache, 4.5 GiB anon, 0.5 GiB unreclaimable; image_size 3.2 GiB is
+        // what the stock mode would shrink to, and does not apply.
+        auto m = mi(8 * G, G, 2 * G, 4 * G + G / 2, 0);
+        auto stock = estimate_image(m, 3 * G + G / 5, Pagesets::Stock);
+        auto two = estimate_image(m, 3 * G + G / 5, Pagesets::Two);
+        REQUIRE(stock);
+        REQUIRE(two);
+        CHECK(stock->mode == Pagesets::Stock);
+        CHECK(two->mode == Pagesets::Two);
+        CHECK(two->used == 7 * G);
+        CHECK(two->pageset2 == 6 * G + G / 2);  // LRU: file + anon
+        CHECK(two->pageset1 == G / 2);
+        CHECK(two->image == 7 * G + 7 * G / 100);
+        CHECK(two->pushed_to_swap == 0);
+        CHECK(two->needed == two->image);
+        // Stock drops the 2 GiB of page cache (and swaps 1.8 GiB of anon out); two keeps it all.
+        CHECK(stock->needed == stock->image + (7 * G - (3 * G + G / 5) - 2 * G));
+        CHECK(two->needed > stock->needed);
+
+        // Active/Inactive totals win over the per-type fields when present; LRU > used is clamped.
+        m["Active"] = 3 * G;
+        m["Inactive"] = G;
+        two = estimate_image(m, 0, Pagesets::Two);
+        REQUIRE(two);
+        CHECK(two->pageset2 == 4 * G);
+        CHECK(two->pageset1 == 3 * G);
+        m["Active"] = 9 * G;
+        two = estimate_image(m, 0, Pagesets::Two);
+        REQUIRE(two);
+        CHECK(two->pageset2 == 7 * G);
+        CHECK(two->pageset1 == 0);
+
+        // Nothing to shrink: both modes save all of it.
+        auto small = mi(8 * G, 6 * G, G / 2, G, 100 * M);
+        CHECK(estimate_image(small, 8 * G / 5 * 2, Pagesets::Two)->needed ==
+              estimate_image(small, 8 * G / 5 * 2, Pagesets::Stock)->needed);
+        CHECK_FALSE(estimate_image({{"MemTotal", 1}}, 0, Pagesets::Two));
+}
+
+TEST_CASE("pageset mode: kernel file and the decision")
+{
+        CHECK(parse_pagesets_selection("[stock] two\n").value() == Pagesets::Stock);
+        CHECK(parse_pagesets_selection("stock [two]").value() == Pagesets::Two);
+        for (const char *bad : {"", "two", "[two]", "[stock] [two]", "stock two", "[stock] two three", "[stock] other"}) {
+                auto r = parse_pagesets_selection(bad);
+                REQUIRE_FALSE(r);
+                CHECK(r.error().message.find("/sys/power/pagesets reads '") == 0);
+        }
+        CHECK(parse_pagesets_selection("[stock] two\nmore").error().message.find("'[stock] two'") != std::string::npos);
+
+        auto d = decide_pagesets(PagesetsPref::Auto, true, true);
+        CHECK((d.mode == Pagesets::Two && !d.fallback));
+        d = decide_pagesets(PagesetsPref::Auto, true, false);
+        CHECK((d.mode == Pagesets::Stock && d.fallback));
+        CHECK(d.why == "the resume swap cannot hold the two-pageset image with the configured margin");
+        d = decide_pagesets(PagesetsPref::Auto, true, std::nullopt);
+        CHECK((d.mode == Pagesets::Stock && d.fallback));
+        d = decide_pagesets(PagesetsPref::Auto, false, true);
+        CHECK((d.mode == Pagesets::Stock && !d.fallback));
+        d = decide_pagesets(PagesetsPref::Two, true, false);  // the user's choice, even if it will not fit
+        CHECK((d.mode == Pagesets::Two && !d.fallback));
+        d = decide_pagesets(PagesetsPref::Two, false, true);
+        CHECK((d.mode == Pagesets::Stock && d.fallback));
+        CHECK(d.why == "the kernel lacks two-pageset hibernation");
+        d = decide_pagesets(PagesetsPref::Stock, true, true);
+        CHECK((d.mode == Pagesets::Stock && !d.fallback));
+        CHECK(std::string(pagesets_name(Pagesets::Two)) == "two");
+        CHECK(std::string(pagesets_pref_name(PagesetsPref::Auto)) == "auto");
+}
+
+TEST_CASE("pageset mode: read through the root")
+{
+        TempRoot r;
+        r.mkdir("/sys/power");
+        Host h(r.dir);
+        auto k = read_pagesets_kernel(h);
+        REQUIRE(k);
+        CHECK_FALSE(k->supported);  // an unpatched kernel
+        CHECK_FALSE(k->last_pageset2_pages);
+        r.write("/sys/power/pagesets", "stock [two]\n");
+        r.write("/sys/power/pageset2_pages", "123456\n");
+        k = read_pagesets_kernel(h);
+        REQUIRE(k);
+        CHECK(k->supported);
+        CHECK(k->selected == Pagesets::Two);
+        CHECK(k->last_pageset2_pages == std::optional<uint64_t>(123456));
+        r.write("/sys/power/pageset2_pages", "lots\n");
+        CHECK_FALSE(read_pagesets_kernel(h)->last_pageset2_pages);
+        r.write("/sys/power/pagesets", "garbage\n");
+        CHECK_FALSE(read_pagesets_kernel(h));
+        r.mkdir("/sys/power/x");
+        (void)std::system(("rm '" + r.dir + "/sys/power/pagesets' && mkdir '" + r.dir + "/sys/power/pagesets'").c_str());
+        auto dir = read_pagesets_kernel(h);  // unreadable: an error, not "unsupported"
+        REQUIRE_FALSE(dir);
+        CHECK(dir.error().message.find("cannot read /sys/power/pagesets") == 0);
 }
