@@ -118,7 +118,13 @@ if [ ! -f "$C/patched.stamp" ] || [ "$(cat "$C/patched.stamp")" != "$patched_key
         mkdir -p "$APPLIED"
         for p in "${PATCHES[@]}"; do
                 log "applying $p"
-                patch -d "$SRC" -p1 -s -N < "$HERE/$p" || die "$p does not apply"
+                # Dry run first: a patch that does not apply leaves the tree as it was.
+                if ! patch -d "$SRC" -p1 -s -N --dry-run < "$HERE/$p" > "$C/patch.log" 2>&1; then
+                        head -n 20 "$C/patch.log" >&2
+                        unapply
+                        die "$p does not apply"
+                fi
+                patch -d "$SRC" -p1 -s -N < "$HERE/$p"
                 cp "$HERE/$p" "$APPLIED/"
                 printf '%s\n' "$p" >> "$APPLIED/series"
         done

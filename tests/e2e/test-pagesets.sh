@@ -23,6 +23,8 @@ HT_E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HT_E2E_DIR/../.." && pwd)
 # shellcheck source=tests/e2e/lib.sh
 source "$HT_E2E_DIR/lib.sh"
+# shellcheck source=tests/e2e/resume-lib.sh
+source "$HT_E2E_DIR/resume-lib.sh"   # rt_copy_exec
 
 PASS=0
 FAIL=0
@@ -121,6 +123,8 @@ say "HOLD $(cat /run/hold.state)"
 say "FILE_BEFORE $(/ps-workload sum /data/file)"
 say "RES_BEFORE $(/ps-workload resident /data/file)"
 say "MEMINFO $(grep -E '^(MemFree|Cached|AnonPages):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
+# The tool's view of this kernel: hibernate-check's two-pageset check (JSON, one line).
+[ -x /usr/sbin/hibernate-check ] && say "CHECK $(/usr/sbin/hibernate-check --json | tr -d '\n')"
 holder_check() {
     n=$(grep -c check /run/hold.state)
     kill -USR1 $HOLDER || { say "HOLDER_GONE"; return; }
@@ -159,13 +163,17 @@ EOF
 }
 
 INIT=$(init_script | sed "s/@SEED_ANON@/$SEED_ANON/")
-INITRD_SUM=$( { printf '%s' "$INIT"; sha256sum "$WL" "$HT_BUSYBOX"; } | ht_sha)
+# hibernate-check (from the meson build) runs in the VM to show what the tool sees.
+HCHECK=${HIBERNATE_CHECK:-$REPO/build/hibernate-tool/hibernate-check}
+[[ -x $HCHECK ]] || skip "no hibernate-check build ($HCHECK)"
+INITRD_SUM=$( { printf '%s' "$INIT"; sha256sum "$WL" "$HT_BUSYBOX" "$HCHECK"; } | ht_sha)
 INITRD=$W/initrd-$INITRD_SUM.img
 if [[ ! -f $INITRD ]]; then
         st=$(mktemp -d "$W/stage.XXXXXX")
         mkdir -p "$st"/{bin,dev,proc,sys,run,tmp,data}
         cp "$HT_BUSYBOX" "$st/bin/busybox"; ln -s busybox "$st/bin/sh"
         cp "$WL" "$st/ps-workload"
+        rt_copy_exec "$st" "$HCHECK" /usr/sbin/hibernate-check
         printf '%s\n' "$INIT" > "$st/init"; chmod 755 "$st/init"
         (cd "$st" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 | gzip -1n) > "$INITRD.tmp"
         mv "$INITRD.tmp" "$INITRD"; rm -rf "$st"
@@ -221,6 +229,13 @@ img_facts() {  # disk base-page → sets IMG_FLAGS IMG_PAGES IMG_P2 IMG_P2START 
 }
 speed() { sed -n "s/.*PM: hibernation: $2 \([0-9]*\) kbytes in \([0-9.]*\) seconds (\([0-9.]*\) MB\/s).*/\1 kB, \2 s, \3 MB\/s/p" "$1" | head -n1; }
 
+# Status of hibernate-check's two-pageset check in a hibernate log.
+check_status() {
+        sed -n 's/^[0-9.]* PS_CHECK //p' "$1" | head -n1 |
+                jq -r '.checks[] | select(.id == "two-pageset") | .status + " " + (.message // .summary // "")' 2>/dev/null |
+                tee -a "$W/check-status.log" | cut -d' ' -f1
+}
+
 ROWS=()
 run_cycle() {  # name kernel kind abort
         local name=$1 kernel=$2 kind=$3 abort=$4 lh=$W/$1-hibernate.log lr=$W/$1-resume.log
@@ -241,6 +256,15 @@ run_cycle() {  # name kernel kind abort
         local reread=$(val "$lr" 'PS_FILE_AFTER sum=[0-9a-f]* ms=\([0-9]*\).*')
         local img_mib=$(( (IMG_PAGES + IMG_P2) * 4 / 1024 ))
         eval "${name}_RES=\$res ${name}_IMG=\$img_mib ${name}_P2=\$IMG_P2 ${name}_FLAGS=\$IMG_FLAGS"
+        local wr=$(sed -n 's/.*PM: hibernation: Wrote \([0-9]*\) kbytes in \([0-9.]*\) seconds.*/\1 \2/p' "$lh" | head -n1)
+        local wr2=$(sed -n 's/.*PM: hibernation: Wrote pageset 2 \([0-9]*\) kbytes in \([0-9.]*\) seconds.*/\1 \2/p' "$lh" | head -n1)
+        local rd=$(sed -n 's/.*PM: hibernation: Read \([0-9]*\) kbytes in \([0-9.]*\) seconds.*/\1 \2/p' "$lr" | head -n1)
+        local rd2=$(sed -n 's/.*PM: hibernation: Read pageset 2 \([0-9]*\) kbytes in \([0-9.]*\) seconds.*/\1 \2/p' "$lr" | head -n1)
+        # One machine-readable line per run (bench/pagesets.sh): total kbytes / seconds of
+        # both pagesets give the image's write and read bandwidth.
+        echo "PSBENCH run=$name mode=$kind hibernate_s=$t_h resume_s=$t_r image_mib=$img_mib resident_pct=$res reread_ms=$reread" \
+                "$(awk -v a="${wr:-0 0}" -v b="${wr2:-0 0}" 'BEGIN { split(a, x); split(b, y); s = x[2] + y[2]; printf "write_mbps=%.1f", (s > 0 ? (x[1] + y[1]) / 1000 / s : 0) }')" \
+                "$(awk -v a="${rd:-0 0}" -v b="${rd2:-0 0}" 'BEGIN { split(a, x); split(b, y); s = x[2] + y[2]; printf "read_mbps=%.1f", (s > 0 ? (x[1] + y[1]) / 1000 / s : 0) }')"
         ROWS+=("$(printf '%-8s %-6s %8s s %8s s %6s MiB (p1 %s + p2 %s pages) %8s%% %7s ms | write: %s%s | read: %s%s' \
                 "$name" "$kind" "$t_h" "$t_r" "$img_mib" "$IMG_PAGES" "$IMG_P2" "$res" "$reread" \
                 "$(speed "$lh" 'Wrote')" "$( [[ $kind == two ]] && echo "; p2 $(speed "$lh" 'Wrote pageset 2')")" \
@@ -252,6 +276,8 @@ A_RES=n/a
 if want A; then
 run_cycle A "$STOCK" stock 0
 check "A: stock image is a plain swsusp image (no SF_TWO_PAGESETS)" test $(( A_FLAGS & 256 )) -eq 0
+check "A: hibernate-check on the stock kernel: two-pageset check skipped" \
+        test "$(check_status "$W/A-hibernate.log")" = skip
 check "A: stock shrank the image below half of RAM ($A_IMG MiB)" test "$A_IMG" -lt $((MEM / 2))
 fi
 
@@ -267,6 +293,8 @@ check "B: after the abort the file is intact" grep -q "PS_ABORT_FILE sum=$FILE_S
 abort_res=$(val "$LB" 'PS_ABORT_RES resident=[0-9]* total=[0-9]* pct=\([0-9.]*\).*')
 check "B: after the abort the file is still cached ($abort_res%)" awk -v r="$abort_res" 'BEGIN { exit !(r >= 95) }'
 check "B: image marked SF_TWO_PAGESETS (flags $B_FLAGS)" test $(( B_FLAGS & 256 )) -ne 0
+check "B: hibernate-check on the patched kernel: two-pageset check passes" \
+        test "$(check_status "$LB")" = pass
 check "B: pageset 2 holds $B_P2 pages" test "${B_P2:-0}" -gt 0
 check "B: image ($B_IMG MiB) larger than half of RAM" test "$B_IMG" -gt $((MEM / 2))
 check "B: /sys/power/pageset2_pages reports pageset 2 after resume" \
