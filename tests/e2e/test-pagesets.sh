@@ -236,6 +236,26 @@ check_status() {
                 tee -a "$W/check-status.log" | cut -d' ' -f1
 }
 
+# hibernate-check's view of a swap disk holding an image (fixture root from
+# tests/integration/fixture.sh, the disk as its /dev/vdb): the JSON "image" object.
+tool_image_json() {  # disk
+        (
+                export HIBERNATE_CHECK=$HCHECK
+                # shellcheck source=tests/integration/fixture.sh
+                source "$REPO/tests/integration/fixture.sh" >/dev/null
+                R=$(new_root)
+                cp --sparse=always "$1" "$R/dev/vdb"
+                uuid=$(blkid -o value -s UUID "$R/dev/vdb")
+                ln -sfn ../../vdb "$R/dev/disk/by-uuid/$uuid"
+                echo "root=/dev/vdc resume=UUID=$uuid" > "$R/proc/cmdline"
+                printf 'Filename Type Size Used Priority\n' > "$R/proc/swaps"
+                "$HCHECK" --root "$R" --json 2>/dev/null | jq -c '.image'
+        ) || true
+}
+
+# json_true JQ-EXPR JSON: the expression holds (jq 1.6 -e alone passes on empty input).
+json_true() { [[ -n ${2//[[:space:]]/} ]] && jq -e "$1" <<<"$2" >/dev/null; }
+
 ROWS=()
 run_cycle() {  # name kernel kind abort
         local name=$1 kernel=$2 kind=$3 abort=$4 lh=$W/$1-hibernate.log lr=$W/$1-resume.log
@@ -245,6 +265,20 @@ run_cycle() {  # name kernel kind abort
         check "$name: image written (swap signature S1SUSPEND)" grep -q S1SUSPEND <(dd if="$SWAP" bs=1 skip=4086 count=10 status=none)
         img_facts "$SWAP" 0
         local t_h=$(awk -v a="$(at "$lh" 'PS_HIBERNATE_START')" -v b="$(last "$lh")" 'BEGIN { printf "%.1f", b - a }')
+        if [[ $kind == two ]]; then
+                # The resume helper's reader on the real image, then on a copy whose first
+                # pageset 2 index page is damaged (what the helper would refuse).
+                local j=$(tool_image_json "$SWAP")
+                echo "$j" > "$W/$name-image.json"
+                check "$name: hibernate-tool reads the real two-pageset image (pageset 2: $IMG_P2 pages)" \
+                        json_true "(.flag_names | index(\"two-pagesets\")) and .pageset2_pages == $IMG_P2 and .problem == null" "$j"
+                cp --sparse=always "$SWAP" "$W/damaged.img"
+                local idx=$(od -An -tu8 -j $((IMG_P2START * 4096)) -N8 "$SWAP" | tr -d ' ')
+                printf '\xff\xff\xff\xff\xff\xff\xff\x7f' | dd of="$W/damaged.img" bs=1 seek=$((idx * 4096)) conv=notrunc status=none
+                j=$(tool_image_json "$W/damaged.img"); rm -f "$W/damaged.img"
+                check "$name: hibernate-tool finds the damaged pageset 2 index ($(jq -r .problem <<<"$j"))" \
+                        json_true '.problem != null and .pageset2_pages != null' "$j"
+        fi
         ht_log "$name: resume"
         boot "$lr" "$kernel" "ps.mode=resume ps.swap=part"
         local t_r=$(awk -v a="$(at "$lr" 'PS_RESUME_FROM')" -v b="$(at "$lr" 'PS_RESUMED')" 'BEGIN { printf "%.1f", b - a }')
