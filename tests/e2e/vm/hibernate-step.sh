@@ -18,9 +18,11 @@ check() {  # name, command… — prints CHECK-OK/CHECK-FAIL lines the host coun
 }
 grubenv_next() { grub-editenv /boot/grub/grubenv list 2>/dev/null | sed -n 's/^next_entry=//p'; }
 wait_hibernated() {  # after `systemctl hibernate`: until our post wrote the outcome
+        # (pre leaves RESULT=hibernating there; post replaces it after the resume)
         local i
         for i in $(seq 1 900); do
-                [ -e /run/hibernate-tool/last-hibernate ] && return 0
+                [ -e /run/hibernate-tool/last-hibernate ] &&
+                        ! grep -q '^RESULT=hibernating$' /run/hibernate-tool/last-hibernate && return 0
                 sleep 1
         done
         return 1
