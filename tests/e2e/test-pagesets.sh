@@ -227,7 +227,12 @@ img_facts() {  # disk base-page → sets IMG_FLAGS IMG_PAGES IMG_P2 IMG_P2START 
         IMG_P2START=$(od -An -tu8 -j $((info * 4096 + 448)) -N8 "$d" | tr -d ' ')
         IMG_SIG=$(dd if="$d" bs=1 skip=$((hdr + 4086)) count=10 status=none | tr -d '\0')
 }
-speed() { sed -n "s/.*PM: hibernation: $2 \([0-9]*\) kbytes in \([0-9.]*\) seconds (\([0-9.]*\) MB\/s).*/\1 kB, \2 s, \3 MB\/s/p" "$1" | head -n1; }
+# kstat LOG MSG: "kbytes seconds MB/s" from the kernel's first
+# "PM: hibernation: MSG <k> kbytes in <s> seconds (<r> MB/s)" line (swsusp_show_speed).
+kstat() { sed -n "s/.*PM: hibernation: $2 \([0-9]*\) kbytes in \([0-9.]*\) seconds (\([0-9.]*\) MB\/s).*/\1 \2 \3/p" "$1" | head -n1; }
+speed() { kstat "$1" "$2" | awk '{ printf "%s kB, %s s, %s MB/s", $1, $2, $3 }'; }
+# mbps KSTAT KSTAT: the bandwidth of both transfers together (pageset 1 + pageset 2).
+mbps() { awk -v a="${1:-0 0}" -v b="${2:-0 0}" 'BEGIN { split(a, x); split(b, y); s = x[2] + y[2]; printf "%.1f", (s > 0 ? (x[1] + y[1]) / 1000 / s : 0) }'; }
 
 # Status of hibernate-check's two-pageset check in a hibernate log.
 check_status() {
@@ -290,15 +295,11 @@ run_cycle() {  # name kernel kind abort
         local reread=$(val "$lr" 'PS_FILE_AFTER sum=[0-9a-f]* ms=\([0-9]*\).*')
         local img_mib=$(( (IMG_PAGES + IMG_P2) * 4 / 1024 ))
         eval "${name}_RES=\$res ${name}_IMG=\$img_mib ${name}_P2=\$IMG_P2 ${name}_FLAGS=\$IMG_FLAGS"
-        local wr=$(sed -n 's/.*PM: hibernation: Wrote \([0-9]*\) kbytes in \([0-9.]*\) seconds.*/\1 \2/p' "$lh" | head -n1)
-        local wr2=$(sed -n 's/.*PM: hibernation: Wrote pageset 2 \([0-9]*\) kbytes in \([0-9.]*\) seconds.*/\1 \2/p' "$lh" | head -n1)
-        local rd=$(sed -n 's/.*PM: hibernation: Read \([0-9]*\) kbytes in \([0-9.]*\) seconds.*/\1 \2/p' "$lr" | head -n1)
-        local rd2=$(sed -n 's/.*PM: hibernation: Read pageset 2 \([0-9]*\) kbytes in \([0-9.]*\) seconds.*/\1 \2/p' "$lr" | head -n1)
         # One machine-readable line per run (bench/pagesets.sh): total kbytes / seconds of
         # both pagesets give the image's write and read bandwidth.
         echo "PSBENCH run=$name mode=$kind hibernate_s=$t_h resume_s=$t_r image_mib=$img_mib resident_pct=$res reread_ms=$reread" \
-                "$(awk -v a="${wr:-0 0}" -v b="${wr2:-0 0}" 'BEGIN { split(a, x); split(b, y); s = x[2] + y[2]; printf "write_mbps=%.1f", (s > 0 ? (x[1] + y[1]) / 1000 / s : 0) }')" \
-                "$(awk -v a="${rd:-0 0}" -v b="${rd2:-0 0}" 'BEGIN { split(a, x); split(b, y); s = x[2] + y[2]; printf "read_mbps=%.1f", (s > 0 ? (x[1] + y[1]) / 1000 / s : 0) }')"
+                "write_mbps=$(mbps "$(kstat "$lh" Wrote)" "$(kstat "$lh" 'Wrote pageset 2')")" \
+                "read_mbps=$(mbps "$(kstat "$lr" Read)" "$(kstat "$lr" 'Read pageset 2')")"
         ROWS+=("$(printf '%-8s %-6s %8s s %8s s %6s MiB (p1 %s + p2 %s pages) %8s%% %7s ms | write: %s%s | read: %s%s' \
                 "$name" "$kind" "$t_h" "$t_r" "$img_mib" "$IMG_PAGES" "$IMG_P2" "$res" "$reread" \
                 "$(speed "$lh" 'Wrote')" "$( [[ $kind == two ]] && echo "; p2 $(speed "$lh" 'Wrote pageset 2')")" \
