@@ -6,6 +6,7 @@
 // generated (exit 0); only an unwritable output directory is exit 1, usage errors exit 2.
 #include <cerrno>
 #include <cstdio>
+#include <exception>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -205,7 +206,7 @@ void usage(FILE *to)
 
 }  // namespace
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
         umask(022);
         if (argc == 2 && std::strcmp(argv[1], "--help") == 0) {
@@ -306,4 +307,17 @@ int main(int argc, char **argv)
                 return 1;
         }
         return 0;
+}
+
+int main(int argc, char **argv)
+{
+        // No exception may end the program with a crash (std::terminate): one message.
+        try {
+                return run(argc, argv);
+        } catch (const std::exception &e) {
+                std::fprintf(stderr, "%s: internal error: %s; the boot continues without resume.\n", NAME, e.what());
+        } catch (...) {
+                std::fprintf(stderr, "%s: internal error; the boot continues without resume.\n", NAME);
+        }
+        return 1;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // hibernate-check: parse arguments, run the library's checks, print. Nothing else here.
 #include <cstdio>
+#include <exception>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +11,7 @@
 #include "host.hh"
 #include "version.hh"
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
         std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
         auto opts = ht::parse_check_args(args);
@@ -44,4 +45,17 @@ int main(int argc, char **argv)
                 return 2;
         }
         return rep.ready() ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+        // No exception may end the program with a crash (std::terminate): one message.
+        try {
+                return run(argc, argv);
+        } catch (const std::exception &e) {
+                std::fprintf(stderr, "hibernate-check: internal error: %s\n", e.what());
+        } catch (...) {
+                std::fputs("hibernate-check: internal error\n", stderr);
+        }
+        return 2;
 }

@@ -9,10 +9,14 @@
 #include <memory>
 #include <spawn.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "devices.hh"
+#include "fiemap.hh"
 #include "host.hh"
 #include "mounts.hh"
 #include "parse.hh"
@@ -266,10 +270,8 @@ Status BootAccess::close()
                 return ok_status();
         mounted_by_us_ = false;
         std::string p = host_->path(mountpoint_);
-        if (int fd = ::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
-                ::syncfs(fd);
-                ::close(fd);
-        }
+        if (auto fd = host_->open_dir(mountpoint_))
+                (void) ::syncfs(fd->get());
         std::unique_ptr<libmnt_context, CtxDeleter> cx(mnt_new_context());
         if (!cx)
                 return Error{ENOMEM, "libmount: out of memory"};
@@ -294,33 +296,82 @@ Status write_boot_file(const Host &host, const std::string &abs, std::string_vie
 {
         if (auto st = host.write_file_atomic(abs, content, mode); !st)
                 return st;
-        std::string dir(abs.substr(0, abs.rfind('/')));
-        if (dir.empty())
-                dir = "/";
-        int fd = ::open(host.path(dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return Error::from_errno(errno, "cannot open " + dir);
+        // A fixture or installer root: write_file_atomic's fsyncs suffice (syncfs or a
+        // freeze would hit the test machine's or installer's own filesystem).
+        if (!host.is_real_root())
+                return ok_status();
+        auto canon = host.canonicalize(abs);
+        if (!canon)
+                return canon.error();
+        std::string dir = path_dirname(*canon);
+        auto dfd = host.open_dir(dir);
+        if (!dfd)
+                return dfd.error();
+        struct ::stat dst, rst;
+        if (::fstat(dfd->get(), &dst) < 0 || ::stat("/", &rst) < 0)
+                return Error::from_errno(errno, "cannot stat the filesystem of " + dir);
         // Freezing checkpoints the journal so that the new directory entry and inode are in
         // their home locations, where GRUB's reader (which ignores the journal) finds them.
-        // Only for the running system: a fixture root lives on the test machine's own fs.
-        bool done = false;
-        if (host.is_real_root() && ::ioctl(fd, FIFREEZE, 0) == 0) {
-                if (::ioctl(fd, FITHAW, 0) != 0) {
-                        int e = errno;
-                        ::close(fd);
-                        return Error::from_errno(e, "cannot thaw the filesystem of " + dir);
-                }
-                done = true;
+        // Never on the filesystem holding "/": a kill between freeze and thaw would hang
+        // the whole machine. There, syncfs is all we do (grubenv is rewritten in place
+        // instead, see grubenv_set_next_entry()).
+        if (dst.st_dev != rst.st_dev && ::ioctl(dfd->get(), FIFREEZE, 0) == 0) {
+                if (::ioctl(dfd->get(), FITHAW, 0) != 0)
+                        return Error::from_errno(errno, "cannot thaw the filesystem of " + dir);
+                return ok_status();
         }
-        // A fixture root: write_file_atomic's fsyncs suffice (syncfs would flush the whole
-        // test machine's filesystem).
-        if (!done && host.is_real_root() && ::syncfs(fd) != 0) {
-                int e = errno;
-                ::close(fd);
-                return Error::from_errno(e, "syncfs " + dir);
-        }
-        ::close(fd);
+        if (::syncfs(dfd->get()) != 0)
+                return Error::from_errno(errno, "syncfs " + dir);
         return ok_status();
+}
+
+Result<bool> grubenv_write_in_place(const Host &host, const std::string &abs, std::string_view bytes)
+{
+        if (bytes.size() != GRUBENV_SIZE)
+                return false;
+        auto st = host.stat(abs);
+        if (!st)
+                return st.error().code == ENOENT ? Result<bool>(false) : Result<bool>(st.error());
+        if (!S_ISREG(st->st_mode) || st->st_size != static_cast<off_t>(GRUBENV_SIZE))
+                return false;
+        auto fd = host.open(abs, O_RDWR);
+        if (!fd)
+                return fd.error();
+        struct ::statfs sfs;
+        if (::fstatfs(fd->get(), &sfs) < 0)
+                return Error::from_errno(errno, "cannot statfs " + abs);
+        if (static_cast<unsigned long>(sfs.f_type) == BTRFS_SUPER_MAGIC)
+                return false;  // copy-on-write: a write never lands where the data was
+        auto before = file_extents(fd->get(), GRUBENV_SIZE);
+        if (!before || before->empty())
+                return false;  // no FIEMAP here (tmpfs): the location cannot be verified
+        uint64_t covered = 0;
+        for (auto &e : *before) {
+                if (!e.plain() || e.logical != covered)
+                        return false;
+                covered += e.length;
+        }
+        if (covered < GRUBENV_SIZE)
+                return false;
+        size_t off = 0;
+        while (off < bytes.size()) {
+                ssize_t n = ::pwrite(fd->get(), bytes.data() + off, bytes.size() - off, static_cast<off_t>(off));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return Error::from_errno(n < 0 ? errno : EIO, "cannot write " + abs);
+                off += static_cast<size_t>(n);
+        }
+        if (::fdatasync(fd->get()) < 0)
+                return Error::from_errno(errno, "cannot sync " + abs);
+        auto after = file_extents(fd->get(), GRUBENV_SIZE);
+        if (!after || *after != *before)
+                return Error{EIO, abs + " moved on disk while it was rewritten in place; GRUB may not see the change"};
+        char check[GRUBENV_SIZE];
+        if (::pread(fd->get(), check, sizeof check, 0) != static_cast<ssize_t>(sizeof check) ||
+            std::memcmp(check, bytes.data(), sizeof check) != 0)
+                return Error{EIO, abs + " does not read back what was written"};
+        return true;
 }
 
 Result<std::optional<std::string>> grubenv_set_next_entry(const Host &host, const GrubEnvPlace &place,
@@ -346,8 +397,12 @@ Result<std::optional<std::string>> grubenv_set_next_entry(const Host &host, cons
         auto bytes = format_grubenv(env);
         if (!bytes)
                 return Error{bytes.error().code, place.path + ": " + bytes.error().message};
-        if (auto st = write_boot_file(host, place.path, *bytes); !st)
-                return st.error();
+        auto in_place = grubenv_write_in_place(host, place.path, *bytes);
+        if (!in_place)
+                return in_place.error();
+        if (!*in_place)
+                if (auto st = write_boot_file(host, place.path, *bytes); !st)
+                        return st.error();
         return prev;
 }
 
@@ -482,9 +537,14 @@ GrubEnvPlace grubenv_place(const Host &host, const std::string &grubdir)
                 p.why_not = "the mount table cannot be read";
                 return p;
         }
-        auto m = mount_containing(*mounts, grubdir);
+        // A grubenv that is a symlink (e.g. into the ESP) is written at its target: judge
+        // the filesystem that holds the target.
+        std::string where = grubdir;
+        if (auto c = host.canonicalize(p.path, true))
+                where = path_dirname(*c);
+        auto m = mount_containing(*mounts, where);
         if (!m) {
-                p.why_not = "no filesystem holds " + grubdir;
+                p.why_not = "no filesystem holds " + where;
                 return p;
         }
         p.fstype = m->fstype;

@@ -105,9 +105,18 @@ std::optional<std::string> read_loader_efi_string(const Host &host, const std::s
 Result<BootTarget> find_boot_target(const Host &host, const std::string &release);
 
 // Writes a file that the boot loader reads so that it is on the disk itself: atomic
-// replace (temp, fsync, rename, fsync dir), then the filesystem's journal is checkpointed
-// (FIFREEZE + FITHAW; syncfs where freezing is not supported).
+// replace (temp, fsync, rename, fsync dir), then, on a separate /boot only, the
+// filesystem's journal is checkpointed (FIFREEZE + FITHAW); the filesystem holding "/" is
+// never frozen (syncfs only). Nothing beyond the fsyncs for a --root other than "/".
 Status write_boot_file(const Host &host, const std::string &abs, std::string_view content, mode_t mode = 0644);
+
+// GRUB's own design for its environment block: rewrite the existing 1024-byte file in
+// place, in the blocks it already has, so no filesystem metadata changes and GRUB (which
+// does not replay journals) reads the new bytes once they are on disk. Checks the extents
+// (FIEMAP: allocated, plain, covering the block) before, writes + fdatasync, and checks
+// that the extents did not move and the bytes read back. false: in place is impossible
+// here (missing file, other size, btrfs, no FIEMAP) and nothing was written.
+Result<bool> grubenv_write_in_place(const Host &host, const std::string &abs, std::string_view bytes);
 
 // Reads, changes (value nullopt: unset) and writes next_entry in the grubenv; returns the
 // previous value. Refuses a grubenv it does not understand; creates a missing one.

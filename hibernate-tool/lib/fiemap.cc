@@ -18,15 +18,6 @@ namespace ht {
 
 namespace {
 
-struct Fd {
-        int fd = -1;
-        ~Fd()
-        {
-                if (fd >= 0)
-                        ::close(fd);
-        }
-};
-
 std::string fs_name(unsigned long magic)
 {
         switch (magic) {
@@ -101,48 +92,67 @@ Result<uint64_t> btrfs_logical_to_physical(int fd, uint64_t logical)
 
 }  // namespace
 
+bool FileExtent::plain() const
+{
+        constexpr uint32_t bad = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC | FIEMAP_EXTENT_ENCODED |
+                                 FIEMAP_EXTENT_DATA_ENCRYPTED | FIEMAP_EXTENT_NOT_ALIGNED |
+                                 FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_DATA_TAIL | FIEMAP_EXTENT_UNWRITTEN;
+        return (flags & bad) == 0;
+}
+
+Result<std::vector<FileExtent>> file_extents(int fd, uint64_t length)
+{
+        constexpr unsigned MAX = 64;
+        alignas(struct fiemap) char buf[sizeof(struct fiemap) + MAX * sizeof(struct fiemap_extent)];
+        std::memset(buf, 0, sizeof buf);
+        auto *fm = reinterpret_cast<struct fiemap *>(buf);
+        fm->fm_start = 0;
+        fm->fm_length = length;
+        fm->fm_flags = FIEMAP_FLAG_SYNC;
+        fm->fm_extent_count = MAX;
+        if (::ioctl(fd, FS_IOC_FIEMAP, fm) < 0)
+                return Error::from_errno(errno, "FIEMAP failed");
+        std::vector<FileExtent> out;
+        for (unsigned i = 0; i < fm->fm_mapped_extents && i < MAX; i++) {
+                const struct fiemap_extent &e = fm->fm_extents[i];
+                out.push_back({e.fe_logical, e.fe_physical, e.fe_length, e.fe_flags});
+        }
+        return out;
+}
+
 Result<SwapFileMapping> map_swap_file(const Host &host, const std::string &abs, size_t page_size)
 {
         auto ofd = host.open_read(abs);
         if (!ofd)
                 return ofd.error();
-        Fd fd{*ofd};
+        Fd fd(*ofd);
         struct ::statfs sfs;
-        if (::fstatfs(fd.fd, &sfs) < 0)
+        if (::fstatfs(fd.get(), &sfs) < 0)
                 return Error::from_errno(errno, "Failed to statfs '" + abs + "'");
         SwapFileMapping m;
         m.fs_name = fs_name(static_cast<unsigned long>(sfs.f_type));
         m.btrfs = static_cast<unsigned long>(sfs.f_type) == BTRFS_SUPER_MAGIC;
 
         // One extent is enough: the one holding file offset 0.
-        alignas(struct fiemap) char buf[sizeof(struct fiemap) + sizeof(struct fiemap_extent)];
-        std::memset(buf, 0, sizeof buf);
-        auto *fm = reinterpret_cast<struct fiemap *>(buf);
-        fm->fm_start = 0;
-        fm->fm_length = page_size;
-        fm->fm_flags = FIEMAP_FLAG_SYNC;
-        fm->fm_extent_count = 1;
-        if (::ioctl(fd.fd, FS_IOC_FIEMAP, fm) < 0)
-                return Error::from_errno(errno, "FIEMAP failed on '" + abs + "' (" + m.fs_name + ")");
-        if (fm->fm_mapped_extents < 1)
+        auto ext = file_extents(fd.get(), page_size);
+        if (!ext)
+                return Error{ext.error().code, ext.error().message + " on '" + abs + "' (" + m.fs_name + ")"};
+        if (ext->empty())
                 return Error{ENODATA, "'" + abs + "' has no data at offset 0 (a hole): mkswap a fully allocated file"};
-        const struct fiemap_extent &e = fm->fm_extents[0];
-        if (e.fe_logical != 0)
+        const FileExtent &e = ext->front();
+        if (e.logical != 0)
                 return Error{ENODATA, "'" + abs + "' starts with a hole"};
-        constexpr uint32_t bad = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC | FIEMAP_EXTENT_ENCODED |
-                                 FIEMAP_EXTENT_DATA_ENCRYPTED | FIEMAP_EXTENT_NOT_ALIGNED |
-                                 FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_DATA_TAIL | FIEMAP_EXTENT_UNWRITTEN;
-        if (e.fe_flags & bad)
+        if (!e.plain())
                 return Error{EINVAL, "'" + abs + "' first extent is not a plain on-disk extent (FIEMAP flags 0x" +
                                              [&] {
                                                      char b[16];
-                                                     std::snprintf(b, sizeof b, "%x", e.fe_flags);
+                                                     std::snprintf(b, sizeof b, "%x", e.flags);
                                                      return std::string(b);
                                              }() + ")"};
-        uint64_t phys = e.fe_physical;
+        uint64_t phys = e.physical;
         if (m.btrfs) {
                 m.btrfs_logical = phys;
-                auto p = btrfs_logical_to_physical(fd.fd, phys);
+                auto p = btrfs_logical_to_physical(fd.get(), phys);
                 if (!p)
                         return Error{p.error().code, "Cannot map '" + abs + "' on btrfs: " + p.error().message};
                 phys = *p;

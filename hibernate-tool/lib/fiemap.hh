@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "result.hh"
 
@@ -22,5 +23,17 @@ struct SwapFileMapping {
 };
 
 Result<SwapFileMapping> map_swap_file(const Host &host, const std::string &abs, size_t page_size);
+
+// The extents FIEMAP reports for bytes [0, length) of an open file (at most 64; data
+// flushed first, FIEMAP_FLAG_SYNC). `plain` tells whether an extent is an ordinary
+// allocated on-disk extent that a write overwrites where it is (no delayed allocation,
+// inline data, unwritten, encoded or unknown location).
+struct FileExtent {
+        uint64_t logical = 0, physical = 0, length = 0;
+        uint32_t flags = 0;
+        bool plain() const;
+        bool operator==(const FileExtent &) const = default;
+};
+Result<std::vector<FileExtent>> file_extents(int fd, uint64_t length);
 
 }  // namespace ht

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "mounts.hh"
 
+#include <cstdio>
+
 #include <libmount.h>
 #include <memory>
 #include <sys/sysmacros.h>
@@ -21,14 +23,19 @@ std::string s(const char *p) { return p ? std::string(p) : std::string(); }
 
 Result<std::vector<MountEntry>> read_mountinfo(const Host &host)
 {
-        auto canon = host.canonicalize("/proc/self/mountinfo");
-        if (!canon)
-                return canon.error();
-        std::string file = host.path(*canon);
+        const std::string file = "/proc/self/mountinfo";
+        auto fd = host.open_read(file);
+        if (!fd)
+                return fd.error();
+        std::unique_ptr<FILE, int (*)(FILE *)> f(::fdopen(*fd, "re"), &::fclose);
+        if (!f) {
+                ::close(*fd);
+                return Error::from_errno(errno, "Failed to open '" + file + "'");
+        }
         std::unique_ptr<libmnt_table, TableDeleter> tb(mnt_new_table());
         if (!tb)
                 return Error{ENOMEM, "Failed to allocate a libmount table"};
-        int r = mnt_table_parse_file(tb.get(), file.c_str());
+        int r = mnt_table_parse_stream(tb.get(), f.get(), host.path(file).c_str());
         if (r < 0)
                 return Error::from_errno(-r, "Failed to parse '" + file + "'");
         std::unique_ptr<libmnt_iter, IterDeleter> it(mnt_new_iter(MNT_ITER_FORWARD));

@@ -244,17 +244,13 @@ namespace {
 // (tmpfs fixtures); *direct tells which.
 Result<int> open_page_io(const Host &host, const std::string &dev, int flags, bool *direct)
 {
-        auto canon = host.canonicalize(dev);
-        if (!canon)
-                return canon.error();
-        std::string p = host.path(*canon);
-        int fd = ::open(p.c_str(), flags | O_DIRECT | O_CLOEXEC | O_NOCTTY);
-        *direct = fd >= 0;
-        if (fd < 0 && errno == EINVAL)
-                fd = ::open(p.c_str(), flags | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return Error::from_errno(errno, "Failed to open '" + dev + "'");
-        return fd;
+        auto fd = host.open(dev, flags | O_DIRECT);
+        *direct = fd.ok();
+        if (!fd && fd.error().code == EINVAL)
+                fd = host.open(dev, flags);
+        if (!fd)
+                return fd.error();
+        return fd->release();
 }
 
 }  // namespace

@@ -187,28 +187,19 @@ Result<std::string> invalidate_target(const Host &host, const Config &cfg)
 
 namespace {
 
-struct Fd {
-        int fd = -1;
-        ~Fd()
-        {
-                if (fd >= 0)
-                        ::close(fd);
-        }
-};
-
 // Waits, event-driven (inotify on /dev and /dev/disk/by-*), until the spec resolves to a
 // device node, or the bound passes (timeout_ms < 0: no bound).
 Result<ResolvedDevice> wait_for_device(const Host &host, const DeviceSpec &spec, long timeout_ms,
                                        const std::vector<std::string> &extra)
 {
-        Fd in{::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)};
+        Fd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
         static const char *const dirs[] = {"/dev", "/dev/disk", "/dev/disk/by-uuid", "/dev/disk/by-label",
                                            "/dev/disk/by-partuuid", "/dev/disk/by-partlabel", "/dev/block"};
         auto watch = [&] {
-                if (in.fd < 0)
+                if (in.get() < 0)
                         return;
                 for (auto *d : dirs)
-                        (void) ::inotify_add_watch(in.fd, host.path(d).c_str(),
+                        (void) ::inotify_add_watch(in.get(), host.path(d).c_str(),
                                                    IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR);
         };
         watch();
@@ -230,14 +221,14 @@ Result<ResolvedDevice> wait_for_device(const Host &host, const DeviceSpec &spec,
                                 return d;
                         remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
                 }
-                if (in.fd < 0)
+                if (in.get() < 0)
                         return Error{d.error().code, d.error().message + " (and inotify is unavailable to wait)"};
-                struct pollfd p{in.fd, POLLIN, 0};
+                struct pollfd p{in.get(), POLLIN, 0};
                 int r = ::poll(&p, 1, remaining > INT32_MAX ? INT32_MAX : static_cast<int>(remaining));
                 if (r < 0 && errno != EINTR)
                         return Error::from_errno(errno, "Failed to wait for the resume device");
                 char buf[4096];
-                while (::read(in.fd, buf, sizeof buf) > 0) {
+                while (::read(in.get(), buf, sizeof buf) > 0) {
                 }
                 watch();  // directories such as /dev/disk/by-uuid may have appeared
         }
@@ -456,15 +447,11 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
         o.message = msg;
         (void) write_last_resume(host, o);
         auto wr = [&](const char *file, const std::string &v) -> Status {
-                auto canon = host.canonicalize(file);
-                if (!canon)
-                        return canon.error();
-                int fd = ::open(host.path(*canon).c_str(), O_WRONLY | O_CLOEXEC | O_TRUNC);
-                if (fd < 0)
-                        return Error::from_errno(errno, std::string("Failed to open ") + file);
-                ssize_t n = ::write(fd, v.data(), v.size());
+                auto fd = host.open(file, O_WRONLY | O_TRUNC);
+                if (!fd)
+                        return fd.error();
+                ssize_t n = ::write(fd->get(), v.data(), v.size());
                 int e = errno;
-                ::close(fd);
                 if (n < 0)
                         return Error::from_errno(e, std::string("Writing ") + v + " to " + file);
                 return ok_status();

@@ -588,15 +588,6 @@ void kill_point(const std::string &step)
                 ::raise(SIGKILL);
 }
 
-struct Fd {
-        int fd = -1;
-        ~Fd()
-        {
-                if (fd >= 0)
-                        ::close(fd);
-        }
-};
-
 std::string shell_word(const std::string &s)
 {
         if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,+@") ==
@@ -866,11 +857,11 @@ Status check_fs_for_swapfile(const Ctx &c, const std::string &dir_abs, SwapInfo 
         if (!canon)
                 return Error{canon.error().code, "the directory of the swap file: " + canon.error().message};
         std::string hdir = c.host.path(*canon);
-        Fd fd{::open(hdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-        if (fd.fd < 0)
+        Fd fd(::open(hdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (fd.get() < 0)
                 return Error::from_errno(errno, "cannot open '" + printable(dir_abs) + "'");
         struct ::statfs sfs;
-        if (::fstatfs(fd.fd, &sfs) < 0)
+        if (::fstatfs(fd.get(), &sfs) < 0)
                 return Error::from_errno(errno, "statfs '" + printable(dir_abs) + "'");
         auto magic = static_cast<unsigned long>(sfs.f_type);
         if (magic != EXT4_SUPER_MAGIC && magic != XFS_SUPER_MAGIC && magic != BTRFS_SUPER_MAGIC &&
@@ -890,7 +881,7 @@ Status check_fs_for_swapfile(const Ctx &c, const std::string &dir_abs, SwapInfo 
         if (s.btrfs) {
                 struct btrfs_ioctl_fs_info_args fi;
                 std::memset(&fi, 0, sizeof fi);
-                if (::ioctl(fd.fd, BTRFS_IOC_FS_INFO, &fi) < 0)
+                if (::ioctl(fd.get(), BTRFS_IOC_FS_INFO, &fi) < 0)
                         return Error::from_errno(errno, "BTRFS_IOC_FS_INFO on '" + printable(dir_abs) + "'");
                 if (fi.num_devices != 1)
                         return Error{EOPNOTSUPP, "'" + printable(dir_abs) + "' is on a btrfs filesystem with " +
@@ -899,7 +890,7 @@ Status check_fs_for_swapfile(const Ctx &c, const std::string &dir_abs, SwapInfo 
                                                          "for hibernation needs a single-device btrfs"};
                 struct btrfs_ioctl_get_subvol_info_args si;
                 std::memset(&si, 0, sizeof si);
-                if (::ioctl(fd.fd, BTRFS_IOC_GET_SUBVOL_INFO, &si) >= 0) {  // returns 1 on success on 6.1
+                if (::ioctl(fd.get(), BTRFS_IOC_GET_SUBVOL_INFO, &si) >= 0) {  // returns 1 on success on 6.1
                         if (si.flags & BTRFS_SUBVOL_RDONLY)
                                 return Error{EROFS, "'" + printable(dir_abs) + "' is in a read-only btrfs subvolume"};
                         bool snap = false;
@@ -924,29 +915,29 @@ Status create_swap_file(Ctx &c, SwapInfo &s)
         std::string tmp = hpath + ".hibernate-tool-new";
         (void) ::unlink(tmp.c_str());
         {
-                Fd fd{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)};
-                if (fd.fd < 0)
+                Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+                if (fd.get() < 0)
                         return Error::from_errno(errno, "cannot create '" + printable(s.path) + "'");
-                if (::fchmod(fd.fd, 0600) < 0)
+                if (::fchmod(fd.get(), 0600) < 0)
                         return Error::from_errno(errno, "chmod 0600 '" + printable(s.path) + "'");
                 if (s.btrfs) {
                         int flags = 0;
-                        if (::ioctl(fd.fd, FS_IOC_GETFLAGS, &flags) < 0)
+                        if (::ioctl(fd.get(), FS_IOC_GETFLAGS, &flags) < 0)
                                 return Error::from_errno(errno, "FS_IOC_GETFLAGS on '" + printable(s.path) + "'");
                         flags = (flags | FS_NOCOW_FL) & ~FS_COMPR_FL;
-                        if (::ioctl(fd.fd, FS_IOC_SETFLAGS, &flags) < 0)
+                        if (::ioctl(fd.get(), FS_IOC_SETFLAGS, &flags) < 0)
                                 return Error::from_errno(errno, "cannot set NOCOW on '" + printable(s.path) + "'");
                         int check = 0;
-                        if (::ioctl(fd.fd, FS_IOC_GETFLAGS, &check) < 0 || !(check & FS_NOCOW_FL) ||
+                        if (::ioctl(fd.get(), FS_IOC_GETFLAGS, &check) < 0 || !(check & FS_NOCOW_FL) ||
                             (check & FS_COMPR_FL))
                                 return Error{EINVAL, "'" + printable(s.path) + "' is still copy-on-write or compressed "
                                                                                "after FS_IOC_SETFLAGS"};
                 }
                 kill_point("swapfile-create");
-                if (int e = ::posix_fallocate(fd.fd, 0, static_cast<off_t>(s.size)); e != 0)
+                if (int e = ::posix_fallocate(fd.get(), 0, static_cast<off_t>(s.size)); e != 0)
                         return Error::from_errno(e, "cannot allocate " + std::to_string(s.size) + " bytes for '" +
                                                             printable(s.path) + "'");
-                if (::fsync(fd.fd) < 0)
+                if (::fsync(fd.get()) < 0)
                         return Error::from_errno(errno, "fsync '" + printable(s.path) + "'");
         }
         kill_point("swapfile-allocate");
@@ -960,9 +951,9 @@ Status create_swap_file(Ctx &c, SwapInfo &s)
         if (::rename(tmp.c_str(), hpath.c_str()) < 0)
                 return Error::from_errno(errno, "rename into '" + printable(s.path) + "'");
         std::string hdir = hpath.substr(0, hpath.rfind('/'));
-        Fd dfd{::open(hdir.empty() ? "/" : hdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-        if (dfd.fd >= 0)
-                (void) ::fsync(dfd.fd);
+        Fd dfd(::open(hdir.empty() ? "/" : hdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (dfd.get() >= 0)
+                (void) ::fsync(dfd.get());
         kill_point("swapfile");
         return ok_status();
 }

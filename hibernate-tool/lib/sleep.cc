@@ -36,15 +36,11 @@ std::string one_line(std::string s)
 // inside the root. O_TRUNC is ignored by sysfs and keeps a fixture's file exact.
 Status write_sysfs(const Host &host, const std::string &abs, const std::string &value)
 {
-        auto canon = host.canonicalize(abs);
-        if (!canon)
-                return Error{canon.error().code, "cannot open " + abs + ": " + canon.error().message};
-        int fd = ::open(host.path(*canon).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return Error::from_errno(errno, "cannot open " + abs);
-        ssize_t n = ::write(fd, value.data(), value.size());
+        auto fd = host.open(abs, O_WRONLY | O_TRUNC);
+        if (!fd)
+                return Error::from_errno(fd.error().code, "cannot open " + abs);
+        ssize_t n = ::write(fd->get(), value.data(), value.size());
         int e = errno;
-        ::close(fd);
         if (n != static_cast<ssize_t>(value.size()))
                 return Error::from_errno(n < 0 ? e : EIO, "cannot write '" + value + "' to " + abs);
         return ok_status();
@@ -215,14 +211,9 @@ Status restore_boot(const Host &host, const SleepState &s, std::vector<std::stri
 
 Status remove_file(const Host &host, const std::string &abs)
 {
-        if (::unlink(host.path(abs).c_str()) != 0 && errno != ENOENT)
-                return Error::from_errno(errno, "cannot remove " + abs);
-        std::string dir = abs.substr(0, abs.rfind('/'));
-        if (int fd = ::open(host.path(dir.empty() ? "/" : dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
-                ::fsync(fd);
-                ::close(fd);
-        }
-        return ok_status();
+        if (auto st = host.remove(abs); !st)
+                return st;
+        return host.sync_dir(path_dirname(abs));
 }
 
 void write_last_hibernate(const Host &host, const std::string &result, const std::string &mode,
@@ -355,9 +346,17 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
         auto fail = [&](const std::string &why) {
                 out.reasons.push_back(why);
                 std::vector<std::string> undo_steps;
+                Status restored = ok_status();
                 if (v.boot)
-                        (void)restore_boot(host, s, undo_steps);
-                (void)remove_file(host, SLEEP_STATE_FILE);
+                        restored = restore_boot(host, s, undo_steps);
+                // The state file is what lets post (or the cleanup at the next boot) restore
+                // the boot entry: it goes only once the boot entry is restored.
+                if (restored)
+                        (void)remove_file(host, SLEEP_STATE_FILE);
+                else
+                        out.reasons.push_back("the one-shot boot entry could not be restored (" +
+                                              restored.error().message +
+                                              "); the next boot's cleanup retries from " + SLEEP_STATE_FILE);
                 out.message = "Refusing to " + mode + ": " + why;
                 write_last_hibernate(host, "refused", mode, out.message);
                 return out;
@@ -497,15 +496,16 @@ std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
 }  // namespace
 
-int gate_watch(const Host &host, const Config &cfg)
+int gate_watch(const Host &host, const Config &initial, const std::optional<std::string> &config_override)
 {
+        Config cfg = initial;
         struct sigaction sa = {};
         sa.sa_handler = on_signal;
         ::sigaction(SIGTERM, &sa, nullptr);
         ::sigaction(SIGINT, &sa, nullptr);
 
-        int swaps = ::open(host.path("/proc/swaps").c_str(), O_RDONLY | O_CLOEXEC);
-        int mounts = ::open(host.path("/proc/self/mountinfo").c_str(), O_RDONLY | O_CLOEXEC);
+        int swaps = host.open_read("/proc/swaps").value_or(-1);
+        int mounts = host.open_read("/proc/self/mountinfo").value_or(-1);
         int ino = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         if (ino >= 0)
                 for (const char *d : {"/etc/hibernate-tool", "/etc/default", "/etc/default/grub.d", "/boot/grub",
@@ -515,11 +515,25 @@ int gate_watch(const Host &host, const Config &cfg)
         bool first = true;
         std::string last;
         while (!g_stop) {
+                // The configuration is one of the watched files: reload it each round; a bad
+                // one keeps the last good one (and says so once).
+                if (!first) {
+                        auto c = load_config(host, config_override);
+                        if (c)
+                                cfg = std::move(*c);
+                        else
+                                std::fprintf(stderr, "hibernate-tool gate: %s; keeping the previous configuration\n",
+                                             c.error().message.c_str());
+                }
                 Verdict v = evaluate_hibernation(host, cfg, grub_config_path(host).has_value());
                 std::string summary = v.safe ? "safe" : "";
                 for (auto &r : v.reasons)
                         summary += (summary.empty() ? "" : "; ") + r;
-                auto ch = gate_apply(host, v);
+                Result<bool> ch = false;
+                if (auto lock = RootLock::take(host, "gate", 5000))
+                        ch = gate_apply(host, v);
+                else
+                        ch = lock.error();
                 if (!ch)
                         std::fprintf(stderr, "hibernate-tool gate: %s\n", ch.error().message.c_str());
                 if (first || summary != last)
@@ -544,7 +558,10 @@ int gate_watch(const Host &host, const Config &cfg)
                         ::usleep(300 * 1000);  // let a burst of changes settle
                 }
         }
-        (void)gate_remove(host);
+        {
+                auto lock = RootLock::take(host, "gate", 5000);
+                (void)gate_remove(host);
+        }
         std::fprintf(stderr, "hibernate-tool gate: stopped, gate removed\n");
         for (int fd : {swaps, mounts, ino})
                 if (fd >= 0)

@@ -75,6 +75,6 @@ Result<bool> gate_apply(const Host &host, const Verdict &v);
 Status gate_remove(const Host &host);
 // Re-evaluates on /proc/swaps and mount table changes, configuration changes and every
 // 60 s, until SIGTERM/SIGINT; then removes the gate file.
-int gate_watch(const Host &host, const Config &cfg);
+int gate_watch(const Host &host, const Config &cfg, const std::optional<std::string> &config_override);
 
 }  // namespace ht

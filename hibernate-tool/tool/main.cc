@@ -2,6 +2,7 @@
 // hibernate-tool: parse arguments, load the configuration, dispatch to a verb.
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <sys/stat.h>
 
 #include "verbs.hh"
@@ -35,8 +36,14 @@ int main(int argc, char **argv)
                 auto cfg = ht::load_config(host, o->config);
                 if (!cfg) {
                         std::fprintf(stderr, "hibernate-tool: %s\n", cfg.error().message.c_str());
-                        if (o->verb == "post")  // undoing must never depend on the configuration
+                        if (o->verb == "post") {  // undoing must never depend on the configuration
+                                auto l = ht::RootLock::take(host, "post");
+                                if (!l) {
+                                        std::fprintf(stderr, "hibernate-tool: %s\n", l.error().message.c_str());
+                                        return 1;
+                                }
                                 return verb_post(host, ht::Config{}, *o);
+                        }
                         if (o->verb == "resume") {  // never block a boot over configuration
                                 std::printf("hibernate-tool: not resuming: bad configuration\n");
                                 return 0;
@@ -45,6 +52,17 @@ int main(int argc, char **argv)
                 }
                 for (auto &w : cfg->warnings)
                         std::fprintf(stderr, "hibernate-tool: %s\n", w.c_str());
+                // Every verb that writes takes the one lock of the root (gate --watch takes it
+                // for each change it makes; resume runs alone in the initramfs).
+                std::optional<ht::RootLock> lock;
+                if (o->verb != "resume" && !(o->verb == "gate" && o->watch) && !o->dry_run) {
+                        auto l = ht::RootLock::take(host, o->verb);
+                        if (!l) {
+                                std::fprintf(stderr, "hibernate-tool: %s\n", l.error().message.c_str());
+                                return 1;
+                        }
+                        lock.emplace(std::move(*l));
+                }
                 if (o->verb == "resume")
                         return verb_resume(host, *cfg, *o);
                 if (o->verb == "record")

@@ -48,7 +48,7 @@ int verb_post(const ht::Host &host, const ht::Config &, const ht::ToolOptions &o
 int verb_gate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o)
 {
         if (o.watch)
-                return ht::gate_watch(host, cfg);
+                return ht::gate_watch(host, cfg, o.config);
         auto v = ht::evaluate_hibernation(host, cfg, ht::grub_config_path(host).has_value());
         auto ch = ht::gate_apply(host, v);
         if (!ch) {

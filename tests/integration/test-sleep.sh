@@ -38,8 +38,13 @@ run_tool() {  # root, args…
         set -e
         ERR=$(cat "$r.stderr"); rm -f "$r.stderr"
 }
-tree_sum() {  # every file's bytes, except our own outcome file under run/
-        (cd "$1" && find . -path ./run/hibernate-tool -prune -o -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum
+tree_sum() {  # every file, except our own outcome and lock files under run/: name, size,
+        # modification time (ns, changed by any write) and the bytes of its first MiB (the
+        # 2 GiB sparse device images would take minutes to hash whole on a loaded machine)
+        (cd "$1" && find . -path ./run/hibernate-tool -prune -o -type f -print0 | sort -z |
+                while IFS= read -r -d '' f; do
+                        printf '%s %s %s\n' "$f" "$(stat -c '%s %.9Y' -- "$f")" "$(head -c 1048576 -- "$f" | sha256sum)"
+                done) | sha256sum
 }
 expect_out() { if grep -Eq -- "$1" <<<"$OUT$ERR"; then ok; else fail "[$CASE] output does not match /$1/: $OUT $ERR"; fi; }
 expect_env() {  # grub-editenv list line, or "none" for no next_entry

@@ -1,4 +1,8 @@
 #include <catch2/catch.hpp>
+#include <linux/magic.h>
+#include <sys/statfs.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <cstdlib>
 #include <fstream>
 #include <unistd.h>
@@ -184,6 +188,53 @@ TEST_CASE("bootentry: next_entry set and restored in a grubenv")
         r.write("/boot/grub/grubenv", "not a grubenv");
         CHECK_FALSE(grubenv_set_next_entry(h, p, std::string("x")));
         CHECK(*h.read_file(p.path) == "not a grubenv");
+}
+
+TEST_CASE("bootentry: grubenv rewritten in place, in its own blocks")
+{
+        // /tmp is a disk filesystem with FIEMAP on the test machine (ext4 on CI); on
+        // tmpfs in-place is impossible and must say so without writing.
+        TempRoot r;
+        r.mkdir("/boot/grub");
+        Host h(r.dir);
+        GrubEnvPlace p;
+        p.path = "/boot/grub/grubenv";
+        REQUIRE(grubenv_set_next_entry(h, p, std::nullopt));  // created (atomic write)
+        std::string file = r.dir + p.path;
+        int fd = ::open(file.c_str(), O_RDONLY);
+        REQUIRE(fd >= 0);
+        REQUIRE(::fsync(fd) == 0);
+        struct stat before;
+        REQUIRE(::fstat(fd, &before) == 0);
+        ::close(fd);
+        GrubEnv env;
+        env.set("next_entry", "a>b");
+        auto bytes = format_grubenv(env);
+        REQUIRE(bytes);
+        auto r1 = grubenv_write_in_place(h, p.path, *bytes);
+        REQUIRE(r1);
+        struct statfs sfs;
+        REQUIRE(::statfs(r.dir.c_str(), &sfs) == 0);
+        if (sfs.f_type == TMPFS_MAGIC) {
+                CHECK_FALSE(*r1);
+                return;
+        }
+        CHECK(*r1);
+        struct stat after;
+        REQUIRE(::stat(file.c_str(), &after) == 0);
+        CHECK(after.st_ino == before.st_ino);  // the same file, not a renamed copy
+        CHECK(grubenv_next_entry(h, p) == std::string("a>b"));
+        // grubenv_set_next_entry takes the same path: still the same inode.
+        REQUIRE(grubenv_set_next_entry(h, p, std::nullopt));
+        REQUIRE(::stat(file.c_str(), &after) == 0);
+        CHECK(after.st_ino == before.st_ino);
+        CHECK_FALSE(grubenv_next_entry(h, p));
+        // Not 1024 bytes: in place is impossible, nothing written.
+        r.write("/boot/grub/grubenv", "short");
+        auto r2 = grubenv_write_in_place(h, p.path, *bytes);
+        REQUIRE(r2);
+        CHECK_FALSE(*r2);
+        CHECK(*h.read_file(p.path) == "short");
 }
 
 TEST_CASE("sleep: state round trip and validation")
