@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "setup/undo.hh"
+
+#include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "parse.hh"
+#include "setup/cmdline.hh"
+#include "setup/diff.hh"
+#include "setup/manifest.hh"
+#include "setup/regenerate.hh"
+
+namespace ht {
+
+void run_undo(Ctx &c)
+{
+        auto &rep = c.rep;
+        auto m = load_manifest(c);
+        if (!m) {
+                if (m.error().code == ENOENT) {
+                        c.say("nothing to undo: hibernate-tool setup has not changed this system");
+                        return;
+                }
+                refuse(rep, m.error().message, SETUP_ERROR);
+                return;
+        }
+        std::string state = std::string(SETUP_STATE_DIR);
+        std::vector<Planned> plan;
+        for (auto &f : m->files) {
+                Planned p;
+                p.path = f.path;
+                p.before = c.read(f.path);
+                if (f.existed) {
+                        auto o = c.host.read_file(state + "/" + f.orig, 1u << 30);
+                        if (!o) {
+                                refuse(rep, "the saved copy of '" + f.path + "' is missing: " + o.error().message,
+                                       SETUP_ERROR);
+                                return;
+                        }
+                        p.after = *o;
+                        p.mode = f.mode;
+                }
+                bool mode_differs = p.after && p.before && mode_of(c, f.path, 0) != f.mode;
+                if (p.before == p.after && !mode_differs)
+                        continue;
+                plan.push_back(std::move(p));
+        }
+        std::vector<std::string> swap_present;  // created swap files still there
+        for (auto &f : m->created_swap_files) {
+                std::string h = c.host.path(f);
+                struct ::stat st;
+                if (::lstat(h.c_str(), &st) == 0 || ::lstat((h + ".hibernate-tool-new").c_str(), &st) == 0)
+                        swap_present.push_back(f);
+        }
+        for (auto &p : plan) {
+                SetupFileAction a{p.path, p.after ? (p.before ? "restore" : "create") : "remove", ""};
+                if (c.o.dry_run)
+                        a.diff = unified_diff(p.path, p.before, p.after);
+                rep.files.push_back(a);
+        }
+        bool changes = !plan.empty() || !swap_present.empty();
+        auto regen = regen_commands(c, true, true, false);
+        if (c.o.dry_run) {
+                rep.changed = changes;
+                for (auto &f : swap_present) {
+                        if (!c.in_root())
+                                rep.commands.push_back("swapoff " + shell_word(f) + " (if active)");
+                        rep.commands.push_back("rm " + shell_word(c.host.path(f)));
+                }
+                if (m->grubby && has_grubby(c)) {
+                        rep.commands.push_back(c.display_cmd({"grubby", "--update-kernel=ALL", "--remove-args=resume resume_offset"}));
+                        rep.changed = changes = true;
+                }
+                if (changes && !c.o.no_regenerate)
+                        for (auto &cmd : regen)
+                                rep.commands.push_back(c.display_cmd(cmd));
+                return;
+        }
+        for (auto &f : swap_present) {
+                std::string swap_h = c.host.path(f);
+                rep.swap_kind = "file";
+                rep.swap_path = f;
+                if (!c.in_root()) {
+                        auto sw = c.host.read_file("/proc/swaps", 1u << 20);
+                        if (sw) {
+                                for (auto &e : parse_proc_swaps(*sw).entries)
+                                        if (e.path == f) {
+                                                rep.commands.push_back("swapoff " + shell_word(e.path));
+                                                auto r = run_cmd({"swapoff", e.path});
+                                                if (!r || *r != 0) {
+                                                        refuse(rep, "swapoff " + e.path + " failed; nothing restored", SETUP_ERROR);
+                                                        return;
+                                                }
+                                        }
+                        }
+                }
+                (void) ::unlink((swap_h + ".hibernate-tool-new").c_str());
+                if (::unlink(swap_h.c_str()) < 0 && errno != ENOENT) {
+                        refuse(rep, "cannot remove the swap file '" + f + "': " + std::strerror(errno), SETUP_ERROR);
+                        return;
+                }
+                rep.commands.push_back("rm " + shell_word(swap_h));
+                c.say("removed the swap file " + f);
+                kill_point("undo-swapfile");
+        }
+        if (m->grubby && has_grubby(c)) {
+                // Entries added since setup (new kernels) lose the arguments; the saved ones
+                // are then put back byte for byte below, with whatever they had before.
+                std::vector<std::string> cmd = {"grubby", "--update-kernel=ALL", "--remove-args=resume resume_offset"};
+                std::string shown = c.display_cmd(cmd);
+                rep.commands.push_back(shown);
+                ChrootMounts mounts;
+                if (c.in_root())
+                        if (auto st = mounts.mount_all(c.host.root()); !st) {
+                                refuse(rep, st.error().message, SETUP_ERROR);
+                                return;
+                        }
+                auto r = run_cmd(cmd, c.in_root() ? c.host.root() : "");
+                if (!r || *r != 0) {
+                        refuse(rep, "'" + shown + "' failed; nothing restored yet (run --undo again)", SETUP_ERROR);
+                        return;
+                }
+                changes = true;
+        }
+        for (size_t i = 0; i < plan.size(); i++) {
+                auto st = write_planned(c, plan[i]);
+                if (!st) {
+                        refuse(rep, st.error().message + " (run --undo again)", SETUP_ERROR);
+                        return;
+                }
+                c.say((plan[i].after ? "restored " : "removed ") + plan[i].path);
+                kill_point("undo-file-" + std::to_string(i));
+        }
+        rep.changed = changes;
+        if (changes && !c.o.no_regenerate) {
+                if (finish_regenerate(c, regen) != SETUP_OK)
+                        return;
+                kill_point("undo-regenerate");
+        }
+        // Drop the state: the manifest first (a rerun then finds nothing to undo), then the
+        // saved copies and the directories setup created.
+        (void) ::unlink(c.host.path(state + "/manifest").c_str());
+        if (auto names = c.host.list_dir(state))
+                for (auto &n : *names)
+                        (void) ::unlink(c.host.path(state + "/" + n).c_str());
+        for (auto it = m->created_dirs.rbegin(); it != m->created_dirs.rend(); ++it)
+                (void) ::rmdir(c.host.path(*it).c_str());
+        kill_point("undo-state");
+        if (!changes)
+                c.say("nothing to undo: every file is as it was before setup");
+}
+
+// Setup ------------------------------------------------------------------------------
+
+}  // namespace ht
