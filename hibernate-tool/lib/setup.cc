@@ -33,7 +33,12 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
         if (!old_manifest && old_manifest.error().code != ENOENT)
                 return refuse(rep, old_manifest.error().message, SETUP_ERROR);
 
-        auto fstab_text = c.read(FSTAB);
+        // Every file setup reads: read errors other than "does not exist" stop it here,
+        // before anything changes (a file that cannot be read is never taken for absent).
+        auto fstab_read = c.read(FSTAB);
+        if (!fstab_read)
+                return refuse(rep, fstab_read.error().message);
+        const std::optional<std::string> fstab_text = *fstab_read;
         SwapInfo s;
         if (auto st = choose_swap(c, s, fstab_text); !st)
                 return refuse(rep, st.error().message);
@@ -55,8 +60,12 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                 dropin = c.is_dir("/etc/default/grub.d");
                 for (const char *mk : {"/usr/sbin/grub-mkconfig", "/usr/sbin/grub2-mkconfig"})
                         if (!dropin)
-                                if (auto t = c.read(mk))
-                                        dropin = t->find("/etc/default/grub.d") != std::string::npos;
+                                if (c.is_file(mk)) {
+                                        auto t = c.read(mk);
+                                        if (!t)
+                                                return refuse(rep, t.error().message);
+                                        dropin = *t && (*t)->find("/etc/default/grub.d") != std::string::npos;
+                                }
                 rep.bootloader = dropin ? "grub-dropin" : "grub-block";
                 if (!dropin && !grub_default_exists)
                         return refuse(rep, "GRUB is installed but /etc/default/grub is missing; cannot set resume=");
@@ -78,37 +87,66 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                 std::string args = resume_kernel_args(s.uuid, offset);
                 if (placeholder)
                         args = "resume=UUID=" + s.uuid + " resume_offset=<offset-after-allocation>";
-                auto add = [&](std::string_view path, std::optional<std::string> after, const char *step) {
+                auto add = [&](std::string_view path, std::optional<std::string> after, const char *step) -> Status {
                         Planned p;
                         p.path = std::string(path);
-                        p.before = c.read(path);
+                        auto before = c.read(path);
+                        if (!before)
+                                return before.error();
+                        p.before = std::move(*before);
                         p.after = std::move(after);
                         p.mode = mode_of(c, path, 0644);
                         p.step = step;
                         plan.push_back(std::move(p));
+                        return ok_status();
                 };
                 {
                         bool present = false;
-                        for (auto &f : fstab_swaps(c, fstab_text))
+                        auto in_fstab = fstab_swaps(c, fstab_text);
+                        if (!in_fstab)
+                                return in_fstab.error();
+                        for (auto &f : *in_fstab)
                                 if (f.resolved == s.path || (!s.file && f.source == s.fstab_source))
                                         present = true;
-                        if (!present)
-                                add(FSTAB, fstab_append_swap(fstab_text.value_or(""), s.fstab_source), "fstab");
+                        if (!present) {
+                                std::string old_text = fstab_text.value_or("");
+                                std::string new_text = fstab_append_swap(old_text, s.fstab_source);
+                                // Parsed back before anything is written: one entry, no new bad line.
+                                if (auto st = fstab_verify(old_text, new_text, s.fstab_source); !st)
+                                        return st.error();
+                                if (auto st = add(FSTAB, std::move(new_text), "fstab"); !st)
+                                        return st.error();
+                        }
                 }
                 if (!bls) {
                         ShellVars vars;
                         if (dropin) {
-                                if (auto t = c.read(GRUB_DEFAULT))
-                                        parse_shell_assignments(*t, vars);
-                                if (auto names = c.host.list_dir("/etc/default/grub.d"))
+                                auto t = c.read(GRUB_DEFAULT);
+                                if (!t)
+                                        return t.error();
+                                if (*t)
+                                        parse_shell_assignments(**t, vars);
+                                auto names = c.host.list_dir("/etc/default/grub.d");
+                                if (!names && names.error().code != ENOENT)
+                                        return Error{names.error().code, "cannot list /etc/default/grub.d: " +
+                                                                                 names.error().message};
+                                if (names)
                                         for (auto &n : *names)
                                                 if (n.size() > 4 && n.compare(n.size() - 4, 4, ".cfg") == 0 &&
-                                                    n != "hibernate-tool.cfg")
-                                                        if (auto t = c.read("/etc/default/grub.d/" + n))
-                                                                parse_shell_assignments(*t, vars);
-                                add(GRUB_DROPIN, grub_dropin_text(vars, args), "grub");
+                                                    n != "hibernate-tool.cfg") {
+                                                        auto d = c.read("/etc/default/grub.d/" + n);
+                                                        if (!d)
+                                                                return d.error();
+                                                        if (*d)
+                                                                parse_shell_assignments(**d, vars);
+                                                }
+                                if (auto st = add(GRUB_DROPIN, grub_dropin_text(vars, args), "grub"); !st)
+                                        return st.error();
                         } else {
-                                auto t = c.read(GRUB_DEFAULT).value_or("");
+                                auto r = c.read(GRUB_DEFAULT);
+                                if (!r)
+                                        return r.error();
+                                std::string t = r->value_or("");
                                 auto without = grub_default_without_block(t);
                                 if (!without)
                                         return Error{EINVAL, "/etc/default/grub has a broken '# BEGIN hibernate-tool' "
@@ -117,14 +155,18 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                                 auto with = grub_default_with_block(t, grub_resume_assignments(vars, args));
                                 if (!with)
                                         return Error{EINVAL, "/etc/default/grub has a broken hibernate-tool block"};
-                                add(GRUB_DEFAULT, *with, "grub");
+                                if (auto st = add(GRUB_DEFAULT, *with, "grub"); !st)
+                                        return st.error();
                         }
                 }
                 if (itools)
-                        add(ITOOLS_RESUME, initramfs_tools_resume_text(s.uuid, offset), "initramfs-tools");
+                        if (auto st = add(ITOOLS_RESUME, initramfs_tools_resume_text(s.uuid, offset), "initramfs-tools"); !st)
+                                return st.error();
                 if (dracut)
-                        add(DRACUT_CONF, dracut_resume_text(s.uuid, offset), "dracut");
-                add(CONFIG_DROPIN, config_dropin_text(s.uuid, offset), "config");
+                        if (auto st = add(DRACUT_CONF, dracut_resume_text(s.uuid, offset), "dracut"); !st)
+                                return st.error();
+                if (auto st = add(CONFIG_DROPIN, config_dropin_text(s.uuid, offset), "config"); !st)
+                        return st.error();
                 // Drop unchanged files.
                 std::vector<Planned> changed;
                 for (auto &p : plan)
@@ -138,7 +180,15 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
         if (!plan0)
                 return refuse(rep, plan0.error().message);
         std::string args_final = resume_kernel_args(s.uuid, s.offset);
-        bool grubby_needed = bls && (placeholder || !bls_entries_have(c, args_final));
+        bool grubby_needed = false;
+        if (bls && !placeholder) {
+                auto have = bls_entries_have(c, args_final);
+                if (!have)
+                        return refuse(rep, have.error().message);
+                grubby_needed = !*have;
+        } else if (bls) {
+                grubby_needed = true;
+        }
 
         auto regen = regen_commands(c, true, true, bls);
         bool anything = !plan0->empty() || rep.swap_created || grubby_needed;
@@ -212,7 +262,10 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                 if (auto st = remember(p.path); !st)
                         return refuse(rep, st.error().message, SETUP_ERROR);
         if (grubby_needed) {
-                for (auto &f : grubby_files(c))
+                auto files = grubby_files(c);
+                if (!files)
+                        return refuse(rep, files.error().message);
+                for (auto &f : *files)
                         if (auto st = remember(f); !st)
                                 return refuse(rep, st.error().message, SETUP_ERROR);
                 man.grubby = true;

