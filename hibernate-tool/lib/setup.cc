@@ -119,28 +119,8 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                         }
                 }
                 if (!bls) {
-                        ShellVars vars;
                         if (dropin) {
-                                auto t = c.read(GRUB_DEFAULT);
-                                if (!t)
-                                        return t.error();
-                                if (*t)
-                                        parse_shell_assignments(**t, vars);
-                                auto names = c.host.list_dir("/etc/default/grub.d");
-                                if (!names && names.error().code != ENOENT)
-                                        return Error{names.error().code, "cannot list /etc/default/grub.d: " +
-                                                                                 names.error().message};
-                                if (names)
-                                        for (auto &n : *names)
-                                                if (n.size() > 4 && n.compare(n.size() - 4, 4, ".cfg") == 0 &&
-                                                    n != "hibernate-tool.cfg") {
-                                                        auto d = c.read("/etc/default/grub.d/" + n);
-                                                        if (!d)
-                                                                return d.error();
-                                                        if (*d)
-                                                                parse_shell_assignments(**d, vars);
-                                                }
-                                if (auto st = add(GRUB_DROPIN, grub_dropin_text(vars, args), "grub"); !st)
+                                if (auto st = add(GRUB_DROPIN, grub_dropin_text(args), "grub"); !st)
                                         return st.error();
                         } else {
                                 auto r = c.read(GRUB_DEFAULT);
@@ -151,8 +131,7 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                                 if (!without)
                                         return Error{EINVAL, "/etc/default/grub has a broken '# BEGIN hibernate-tool' "
                                                              "block (no matching END); fix it by hand"};
-                                parse_shell_assignments(*without, vars);
-                                auto with = grub_default_with_block(t, grub_resume_assignments(vars, args));
+                                auto with = grub_default_with_block(t, grub_resume_assignments(args));
                                 if (!with)
                                         return Error{EINVAL, "/etc/default/grub has a broken hibernate-tool block"};
                                 if (auto st = add(GRUB_DEFAULT, *with, "grub"); !st)

@@ -86,8 +86,9 @@ setup "$R" --swap /dev/vdb
 expect_js '.error | test("/etc/fstab")'
 same_tree "refused" "$T0" "$(tree "$R")"
 
-CASE=grub-too-big
+CASE=grub-too-big   # the marked block in /etc/default/grub: the file is read and edited
 R=$(small_root)
+rmdir "$R/etc/default/grub.d"
 head -c $(( 17 * 1024 * 1024 )) /dev/zero | tr '\0' '#' | fold -w 100 >> "$R/etc/default/grub"
 T0=$(tree "$R")
 setup "$R" --swap /dev/vdb
@@ -136,6 +137,33 @@ for name in "my swap" 'back\slash' "swäp ünï" "two  spaces"; do
         setup "$R" --undo
         expect_rc 0
         same_tree "undo" "$T0" "$(tree "$R")"
+done
+
+# ---- 11.7: the GRUB drop-in edits resume= relative to the admin's current values ----------
+grub_cmdline() {  # ROOT: "LINUX|LINUX_DEFAULT" as grub-mkconfig's /bin/sh sees them
+        sh -c '. "$1/etc/default/grub"; for f in "$1"/etc/default/grub.d/*.cfg; do [ -e "$f" ] && . "$f"; done
+               printf "%s|%s" "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT"' sh "$1"
+}
+for mode in dropin block; do
+        CASE=grub-relative-$mode
+        R=$(small_root)
+        [ "$mode" = block ] && rmdir "$R/etc/default/grub.d"
+        # resume= already there (GRUB_CMDLINE_LINUX="resume=UUID=…" in the fixture)
+        setup "$R" --swap /dev/vdb
+        expect_rc 0
+        [ "$(grub_cmdline "$R")" = " resume=UUID=$UUID_VDB|quiet" ] && ok || fail "[$CASE] after setup: $(grub_cmdline "$R")"
+        # the admin edits /etc/default/grub afterwards
+        # (the admin's own line: the first one, above our block)
+        sed -i '0,/^GRUB_CMDLINE_LINUX=/s/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX="resume=\/dev\/old mitigations=off $(echo x)"/' "$R/etc/default/grub"
+        sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=.*/GRUB_CMDLINE_LINUX_DEFAULT="quiet resume_offset=99 splash"/' "$R/etc/default/grub"
+        got=$(grub_cmdline "$R")
+        [ "$got" = "mitigations=off x resume=UUID=$UUID_VDB|quiet splash" ] && ok || fail "[$CASE] after the admin's edit: '$got'"
+        [ "$(tr ' |' '\n\n' <<<"$got" | grep -c '^resume=')" = 1 ] && ok || fail "[$CASE] not one resume=: $got"
+        ours=$(cat "$R/etc/default/grub.d/hibernate-tool.cfg" 2>/dev/null; sed -n '/^# BEGIN hibernate-tool/,/^# END hibernate-tool/p' "$R/etc/default/grub")
+        grep -q -e 'echo x' -e mitigations <<<"$ours" && fail "[$CASE] the admin's words copied into ours: $ours" || ok
+        setup "$R" --swap /dev/vdb   # a rerun leaves it as it is
+        expect_rc 0
+        expect_js '.changed == false'
 done
 
 finish

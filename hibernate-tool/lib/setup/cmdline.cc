@@ -51,38 +51,44 @@ std::string shell_double_quote(std::string_view s)
         return out;
 }
 
-namespace {
-std::string var(const ShellVars &v, const char *name)
+std::string grub_resume_assignments(std::string_view args)
 {
-        auto it = v.find(name);
-        return it == v.end() ? std::string() : it->second;
+        std::string q = shell_double_quote(args);
+        q = q.substr(1, q.size() - 2);
+        // Run by grub-mkconfig's /bin/sh when it sources the file: the resume words are
+        // removed from the values the variables hold at that point (whatever the admin wrote
+        // since, $(…) already expanded) and ours are appended; every other word stays.
+        // No globbing while splitting (set -f, restored); only hibernate_tool_* names are
+        // used and unset again.
+        return "hibernate_tool_strip_resume() {\n"
+               "\tset -- \"$1\" \"$-\"\n"
+               "\tset -f\n"
+               "\teval \"hibernate_tool_in=\\${$1}\"\n"
+               "\thibernate_tool_out=\n"
+               "\tfor hibernate_tool_w in $hibernate_tool_in; do\n"
+               "\t\tcase $hibernate_tool_w in\n"
+               "\t\tresume=*|resume_offset=*) ;;\n"
+               "\t\t*) hibernate_tool_out=\"${hibernate_tool_out:+$hibernate_tool_out }$hibernate_tool_w\" ;;\n"
+               "\t\tesac\n"
+               "\tdone\n"
+               "\tcase $2 in *f*) ;; *) set +f ;; esac\n"
+               "\teval \"$1=\\$hibernate_tool_out\"\n"
+               "}\n"
+               "hibernate_tool_strip_resume GRUB_CMDLINE_LINUX\n"
+               "hibernate_tool_strip_resume GRUB_CMDLINE_LINUX_DEFAULT\n"
+               "unset -f hibernate_tool_strip_resume\n"
+               "unset hibernate_tool_in hibernate_tool_out hibernate_tool_w\n"
+               "GRUB_CMDLINE_LINUX=\"${GRUB_CMDLINE_LINUX} " +
+               q + "\"\n";
 }
-}  // namespace
 
-std::string grub_resume_assignments(const ShellVars &vars, std::string_view args)
-{
-        std::string lin = var(vars, "GRUB_CMDLINE_LINUX");
-        std::string def = var(vars, "GRUB_CMDLINE_LINUX_DEFAULT");
-        auto lin_clean = strip_resume_words(lin);
-        auto def_clean = strip_resume_words(def);
-        std::string out;
-        if (!lin_clean && !def_clean) {
-                out += "GRUB_CMDLINE_LINUX=\"${GRUB_CMDLINE_LINUX} " + std::string(args) + "\"\n";
-                return out;
-        }
-        out += "# resume= was already set; it is replaced (hibernate-tool setup --undo restores it)\n";
-        std::string base = lin_clean ? *lin_clean : lin;
-        out += "GRUB_CMDLINE_LINUX=" + shell_double_quote(base.empty() ? std::string(args) : base + " " + std::string(args)) + "\n";
-        if (def_clean)
-                out += "GRUB_CMDLINE_LINUX_DEFAULT=" + shell_double_quote(*def_clean) + "\n";
-        return out;
-}
-
-std::string grub_dropin_text(const ShellVars &vars, std::string_view args)
+std::string grub_dropin_text(std::string_view args)
 {
         return "# Written by hibernate-tool setup: resume from hibernation on every kernel entry.\n"
-               "# Removed by hibernate-tool setup --undo; run update-grub after editing.\n" +
-               grub_resume_assignments(vars, args);
+               "# Removed by hibernate-tool setup --undo; run update-grub after editing.\n"
+               "# It replaces only the resume= and resume_offset= words of GRUB_CMDLINE_LINUX and\n"
+               "# GRUB_CMDLINE_LINUX_DEFAULT, relative to their values in /etc/default/grub.\n" +
+               grub_resume_assignments(args);
 }
 
 namespace {

@@ -24,14 +24,14 @@ std::string resume_kernel_args(std::string_view uuid, std::optional<uint64_t> of
 std::optional<std::string> strip_resume_words(std::string_view cmdline);
 // "…" with \ " $ ` escaped, for a POSIX shell assignment.
 std::string shell_double_quote(std::string_view s);
-// The assignments that put args on every kernel line GRUB generates (GRUB_CMDLINE_LINUX,
-// used by normal and recovery entries). vars: /etc/default/grub and the other grub.d files
-// as grub-mkconfig would see them *without* ours. Without an existing resume= the variable is
-// extended ("${GRUB_CMDLINE_LINUX} resume=…"); with one, GRUB_CMDLINE_LINUX (and
-// GRUB_CMDLINE_LINUX_DEFAULT when it has one) are set to their value without those words.
-std::string grub_resume_assignments(const ShellVars &vars, std::string_view args);
+// The POSIX sh code that puts args on every kernel line GRUB generates (GRUB_CMDLINE_LINUX,
+// used by normal and recovery entries). It is relative: when grub-mkconfig sources it, it
+// removes resume= and resume_offset= words from the values GRUB_CMDLINE_LINUX and
+// GRUB_CMDLINE_LINUX_DEFAULT hold then and appends args to GRUB_CMDLINE_LINUX, so later
+// edits of /etc/default/grub are kept and the kernel gets exactly one resume=.
+std::string grub_resume_assignments(std::string_view args);
 // Content of /etc/default/grub.d/hibernate-tool.cfg.
-std::string grub_dropin_text(const ShellVars &vars, std::string_view args);
+std::string grub_dropin_text(std::string_view args);
 // /etc/default/grub with our marked block removed (text unchanged when there is none, or
 // when the block is unterminated: then nullopt, refuse to edit).
 std::optional<std::string> grub_default_without_block(std::string_view text);
