@@ -217,7 +217,9 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
         };
         note_dirs(state + "/manifest");
         std::vector<std::pair<std::string, std::string>> saves;  // state name, bytes
-        auto remember = [&](const std::string &path) -> Status {
+        // three_way: the original's hash is kept, and each run's edit (below), so that --undo
+        // can keep what the admin changed since. Files grubby edits are restored byte for byte.
+        auto remember = [&](const std::string &path, bool three_way) -> Status {
                 if (known.count(path))
                         return ok_status();
                 known.insert(path);
@@ -234,19 +236,27 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                 } else {
                         note_dirs(path);
                 }
+                if (three_way)
+                        f.orig_sha = content_sha(before ? std::optional<std::string>(*before) : std::nullopt);
                 man.files.push_back(f);
                 return ok_status();
         };
         for (auto &p : *plan0)
-                if (auto st = remember(p.path); !st)
+                if (auto st = remember(p.path, true); !st)
                         return refuse(rep, st.error().message, SETUP_ERROR);
         if (grubby_needed) {
                 auto files = grubby_files(c);
                 if (!files)
                         return refuse(rep, files.error().message);
-                for (auto &f : *files)
-                        if (auto st = remember(f); !st)
+                for (auto &f : *files) {
+                        if (auto st = remember(f, false); !st)
                                 return refuse(rep, st.error().message, SETUP_ERROR);
+                        for (auto &mf : man.files)
+                                if (mf.path == f) {
+                                        mf.orig_sha.clear();
+                                        mf.edits.clear();
+                                }
+                }
                 man.grubby = true;
                 man.grubby_args = args_final;
         }
@@ -276,6 +286,17 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
         auto plan = plan_for(s.offset, false);
         if (!plan)
                 return refuse(rep, plan.error().message, SETUP_ERROR);
+        // This run's edits, recorded before the first file is written.
+        bool edits = false;
+        for (auto &p : *plan)
+                for (auto &mf : man.files)
+                        if (mf.path == p.path && !mf.orig_sha.empty()) {
+                                add_edit(mf, make_edit(p.before, p.after));
+                                edits = true;
+                        }
+        if (edits)
+                if (auto st = c.host.write_file_atomic(state + "/manifest", format_manifest(man), 0600); !st)
+                        return refuse(rep, "cannot save the undo state: " + st.error().message, SETUP_ERROR);
         for (auto &p : *plan) {
                 if (!known.count(p.path))  // cannot happen: the same files with the offset filled in
                         return refuse(rep, "internal error: '" + p.path + "' is not in the undo state", SETUP_ERROR);

@@ -166,4 +166,69 @@ for mode in dropin block; do
         expect_js '.changed == false'
 done
 
+# ---- 11.4: three-way undo -------------------------------------------------------------------
+CASE=undo-keeps-admin-line
+R=$(small_root)
+T0=$(tree "$R")
+ORIG_FSTAB=$(cat "$R/etc/fstab")
+setup "$R" --swap /dev/vdb
+expect_rc 0
+grep -q '^hibernate-tool-setup-manifest 2$' "$R/var/lib/hibernate-tool/setup/manifest" && ok || fail "[$CASE] manifest format"
+grep -q '^edit /etc/fstab ' "$R/var/lib/hibernate-tool/setup/manifest" && ok || fail "[$CASE] no fstab edit in the manifest"
+echo "tmpfs /scratch tmpfs defaults 0 0" >> "$R/etc/fstab"
+echo "# admin" >> "$R/etc/default/grub.d/hibernate-tool.cfg"
+setup "$R" --undo --dry-run
+expect_rc 0
+expect_js '[.files[] | select(.path == "/etc/fstab") | .action] == ["modify"]'
+setup "$R" --undo
+expect_rc 0
+want=$(printf '%s\ntmpfs /scratch tmpfs defaults 0 0' "$ORIG_FSTAB")
+[ "$(cat "$R/etc/fstab")" = "$want" ] && ok || fail "[$CASE] fstab: $(cat "$R/etc/fstab")"
+[ "$(cat "$R/etc/default/grub.d/hibernate-tool.cfg")" = "# admin" ] && ok || fail "[$CASE] drop-in: $(cat "$R/etc/default/grub.d/hibernate-tool.cfg")"
+[ ! -e "$R/etc/hibernate-tool/hibernate.toml.d/50-setup.toml" ] && [ ! -e "$R/var/lib/hibernate-tool" ] && ok || fail "[$CASE] left behind"
+# everything else as before setup
+same_tree "the rest" "$(grep -v -e ' ./etc/fstab$' -e 'hibernate-tool.cfg$' <<<"$T0")" "$(tree "$R" | grep -v -e ' ./etc/fstab$' -e 'hibernate-tool.cfg$')"
+
+CASE=undo-refuses-altered-line
+R=$(small_root)
+setup "$R" --swap /dev/vdb
+expect_rc 0
+sed -i 's/ none swap defaults 0 0$/ none swap pri=5 0 0/' "$R/etc/fstab"
+echo "tmpfs /scratch tmpfs defaults 0 0" >> "$R/etc/fstab"
+T1=$(tree "$R")
+setup "$R" --undo
+expect_rc 1
+expect_js '.error | test("/etc/fstab") and test("\\+UUID='$UUID_VDB' none swap pri=5 0 0") and test("-UUID='$UUID_VDB' none swap defaults 0 0")'
+expect_js '.changed == false'
+same_tree "refused" "$T1" "$(tree "$R")"
+set +e; TXT=$("$HIBERNATE_TOOL" setup --root "$R" --undo --no-regenerate 2>&1); set -e
+grep -q '^--- a/etc/fstab' <<<"$TXT" && ok || fail "[$CASE] text: no diff: $TXT"
+# put our line back as it was: the undo goes through and keeps the admin's line
+sed -i 's/ none swap pri=5 0 0$/ none swap defaults 0 0/' "$R/etc/fstab"
+setup "$R" --undo
+expect_rc 0
+tail -n 1 "$R/etc/fstab" | grep -qx "tmpfs /scratch tmpfs defaults 0 0" && ! grep -q ' swap ' "$R/etc/fstab" && ok || fail "[$CASE] fstab: $(cat "$R/etc/fstab")"
+
+CASE=undo-byte-exact
+R=$(small_root)
+printf 'no final newline' >> "$R/etc/fstab"; chmod 0600 "$R/etc/fstab"
+T0=$(tree "$R")
+setup "$R" --swap /dev/vdb
+expect_rc 0
+setup "$R" --undo
+expect_rc 0
+same_tree "undo" "$T0" "$(tree "$R")"
+
+CASE=undo-old-manifest   # format 1 (no hashes): the saved bytes, as before
+R=$(small_root)
+T0=$(tree "$R")
+setup "$R" --swap /dev/vdb
+expect_rc 0
+M="$R/var/lib/hibernate-tool/setup/manifest"
+sed -i -e '1s/ 2$/ 1/' -e '/^edit /d' -e 's/^\(file [01] [0-7]* [^ ]* [^ ]*\) [^ ]*$/\1/' "$M"
+echo "tmpfs /scratch tmpfs defaults 0 0" >> "$R/etc/fstab"
+setup "$R" --undo
+expect_rc 0
+same_tree "undo" "$T0" "$(tree "$R")"
+
 finish

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "setup.hh"
+#include "setup/hash.hh"
 
 using namespace ht;
 
@@ -224,7 +225,7 @@ TEST_CASE("setup: undo manifest round trip and rejection")
         CHECK_FALSE(parse_manifest(""));
         CHECK_FALSE(parse_manifest(text.substr(0, text.size() - 4)));  // no "end": truncated
         CHECK_FALSE(parse_manifest(text.substr(0, text.size() - 1)));  // no final newline
-        CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 2\nend\n"));
+        CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 3\nend\n"));
         CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 1\nfile 1 0644 ../x /etc/x\nend\n"));
         CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 1\nfile 1 0644 manifest /etc/x\nend\n"));
         CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 1\nfile 0 0644 orig-1 /etc/x\nend\n"));
@@ -235,6 +236,93 @@ TEST_CASE("setup: undo manifest round trip and rejection")
         CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 1\ndir /a%zz\nend\n"));
         CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 1\nswapfile /s\nswapfile /s\nend\n"));
         CHECK(parse_manifest("hibernate-tool-setup-manifest 1\nend\n"));
+        // format 1 (before the three-way undo) is still read: its files have no hashes
+        auto v1 = parse_manifest("hibernate-tool-setup-manifest 1\nfile 1 0644 orig-0 /etc/fstab\nend\n");
+        REQUIRE(v1);
+        REQUIRE(v1->files.size() == 1);
+        CHECK(v1->files[0].orig_sha.empty());
+        CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 2\nfile 1 0644 orig-0 /etc/fstab\nend\n"));
+        CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 1\nfile 1 0644 orig-0 /etc/fstab -\nend\n"));
+}
+
+TEST_CASE("setup: SHA-256")
+{
+        CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+        CHECK(sha256_hex(std::string(1000000, 'a')) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+        CHECK(content_sha(std::nullopt) == "-");
+}
+
+TEST_CASE("setup: three-way undo of a file")
+{
+        const std::string orig = "# fstab\nUUID=r / ext4 defaults 0 1\n";
+        const std::string line = "UUID=s none swap defaults 0 0\n";
+        ManifestFile f;
+        f.path = "/etc/fstab";
+        f.existed = true;
+        f.orig = "orig-0";
+        f.orig_sha = content_sha(orig);
+        add_edit(f, make_edit(orig, orig + line));
+        REQUIRE(f.edits.size() == 1);
+        CHECK(f.edits[0].removed.empty());
+        CHECK(f.edits[0].added == line);
+        CHECK(f.edits[0].offset == orig.size());
+        CHECK(replay_edits(f, orig) == std::optional<std::string>(orig + line));
+        // as setup left it, already back: the original
+        CHECK(*undo_edits(f, orig, orig + line) == std::optional<std::string>(orig));
+        CHECK(*undo_edits(f, orig, orig) == std::optional<std::string>(orig));
+        // the admin added a line: kept, ours removed
+        CHECK(*undo_edits(f, orig, orig + line + "tmpfs /t tmpfs defaults 0 0\n") ==
+              std::optional<std::string>(orig + "tmpfs /t tmpfs defaults 0 0\n"));
+        CHECK(*undo_edits(f, orig, "# new first\n" + orig + line) == std::optional<std::string>("# new first\n" + orig));
+        // the admin altered ours, or has it twice: refused
+        CHECK_FALSE(undo_edits(f, orig, orig + "UUID=s none swap pri=5 0 0\n"));
+        CHECK_FALSE(undo_edits(f, orig, orig + line + line));
+        CHECK_FALSE(undo_edits(f, orig, std::nullopt));
+
+        // the original without a final newline: setup added one before its line
+        ManifestFile g = f;
+        g.edits.clear();
+        g.orig_sha = content_sha(std::string("a b"));
+        add_edit(g, make_edit(std::string("a b"), std::string("a b\n") + line));
+        CHECK(g.edits[0].eol);
+        CHECK(g.edits[0].added == line);
+        CHECK(*undo_edits(g, std::string("a b"), std::string("a b\n") + line) == std::optional<std::string>("a b"));
+        CHECK(*undo_edits(g, std::string("a b"), std::string("a b\n") + line + "x\n") ==
+              std::optional<std::string>("a b\nx\n"));
+
+        // a file setup created, then rewritten by a second run
+        ManifestFile d;
+        d.path = "/etc/default/grub.d/hibernate-tool.cfg";
+        d.orig_sha = "-";
+        add_edit(d, make_edit(std::nullopt, std::string("# ours\nA=1\n")));
+        add_edit(d, make_edit(std::string("# ours\nA=1\n"), std::string("# ours\nA=2\n")));
+        REQUIRE(d.edits.size() == 2);
+        CHECK(d.edits[1].removed == "A=1\n");
+        CHECK(d.edits[1].added == "A=2\n");
+        CHECK(*undo_edits(d, std::nullopt, std::string("# ours\nA=2\n")) == std::nullopt);
+        CHECK(*undo_edits(d, std::nullopt, std::string("# ours\nA=2\n# admin\n")) ==
+              std::optional<std::string>("# admin\n"));
+        CHECK(*undo_edits(d, std::nullopt, std::nullopt) == std::nullopt);
+        CHECK_FALSE(undo_edits(d, std::nullopt, std::string("# ours\nA=3\n")));
+        // a run that was killed before it wrote the file: replaced by the rerun's edit
+        add_edit(d, make_edit(std::string("# ours\nA=2\n"), std::string("# ours\nA=3\n")));
+        add_edit(d, make_edit(std::string("# ours\nA=2\n"), std::string("# ours\nA=4\n")));
+        CHECK(d.edits.size() == 3);
+        CHECK(*undo_edits(d, std::nullopt, std::string("# ours\nA=4\n# admin\n")) ==
+              std::optional<std::string>("# admin\n"));
+        // the manifest keeps all of it
+        Manifest m;
+        m.files = {f, d};
+        auto p = parse_manifest(format_manifest(m));
+        REQUIRE(p);
+        CHECK(format_manifest(*p) == format_manifest(m));
+        REQUIRE(p->files.size() == 2);
+        CHECK(p->files[1].edits.size() == 3);
+        CHECK(p->files[1].edits[2].added == "A=4\n");
+        CHECK(p->files[0].orig_sha == f.orig_sha);
 }
 
 TEST_CASE("setup: JSON report")

@@ -26,7 +26,9 @@ void run_undo(Ctx &c)
                 return;
         }
         std::string state = std::string(SETUP_STATE_DIR);
+        // Every file is decided before any is changed: one that cannot be undone stops it all.
         std::vector<Planned> plan;
+        std::string refusals;
         for (auto &f : m->files) {
                 Planned p;
                 p.path = f.path;
@@ -36,6 +38,7 @@ void run_undo(Ctx &c)
                         return;
                 }
                 p.before = std::move(*cur);
+                std::optional<std::string> orig;
                 if (f.existed) {
                         auto o = c.host.read_file(state + "/" + f.orig, 1u << 30);
                         if (!o) {
@@ -43,13 +46,35 @@ void run_undo(Ctx &c)
                                        SETUP_ERROR);
                                 return;
                         }
-                        p.after = *o;
-                        p.mode = f.mode;
+                        orig = std::move(*o);
                 }
-                bool mode_differs = p.after && p.before && mode_of(c, f.path, 0) != f.mode;
+                bool exact = true;  // back to the original, byte for byte and mode for mode
+                if (f.orig_sha.empty()) {  // format 1 (or grubby's files): the saved bytes
+                        p.after = orig;
+                } else {
+                        auto r = undo_edits(f, orig, p.before);
+                        if (!r) {
+                                refusals += "\n" + r.error().message + ":\n" +
+                                            unified_diff(f.path, replay_edits(f, orig), p.before);
+                                continue;
+                        }
+                        p.after = std::move(*r);
+                        exact = p.after == orig;
+                }
+                p.mode = exact ? f.mode : mode_of(c, f.path, f.mode);
+                p.step = exact ? "restore" : "modify";
+                bool mode_differs = exact && p.after && p.before && mode_of(c, f.path, 0) != f.mode;
                 if (p.before == p.after && !mode_differs)
                         continue;
                 plan.push_back(std::move(p));
+        }
+        if (!refusals.empty()) {
+                while (!refusals.empty() && refusals.back() == '\n')
+                        refusals.pop_back();
+                refuse(rep, "undo refused, nothing was changed: setup's own lines were altered since setup; put them "
+                            "back as setup wrote them (the diff: as setup left the file, and now), then run --undo "
+                            "again" + refusals);
+                return;
         }
         std::vector<std::string> swap_present;  // created swap files still there
         for (auto &f : m->created_swap_files) {
@@ -70,7 +95,9 @@ void run_undo(Ctx &c)
                         active = parse_proc_swaps(**sw);
         }
         for (auto &p : plan) {
-                SetupFileAction a{p.path, p.after ? (p.before ? "restore" : "create") : "remove", ""};
+                SetupFileAction a{p.path,
+                                  p.after ? (p.before ? (p.step == "modify" ? "modify" : "restore") : "create") : "remove",
+                                  ""};
                 if (c.o.dry_run)
                         a.diff = unified_diff(p.path, p.before, p.after);
                 rep.files.push_back(a);
@@ -140,7 +167,10 @@ void run_undo(Ctx &c)
                         refuse(rep, st.error().message + " (run --undo again)", SETUP_ERROR);
                         return;
                 }
-                c.say((plan[i].after ? "restored " : "removed ") + plan[i].path);
+                c.say((plan[i].after ? (plan[i].step == "modify" ? "removed setup's changes from "
+                                                                  : "restored ")
+                                     : "removed ") +
+                      plan[i].path);
                 kill_point("undo-file-" + std::to_string(i));
         }
         rep.changed = changes;
