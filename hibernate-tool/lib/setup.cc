@@ -80,6 +80,7 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                 rep.initramfs.push_back("initramfs-tools");
         if (dracut)
                 rep.initramfs.push_back("dracut");
+        bool dracut_module = dracut && c.is_file(DRACUT_MODULE);
 
         // The planned file contents for a given offset.
         auto plan_for = [&](std::optional<uint64_t> offset, bool placeholder) -> Result<std::vector<Planned>> {
@@ -143,6 +144,11 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                                 return st.error();
                 if (dracut)
                         if (auto st = add(DRACUT_CONF, dracut_resume_text(s.uuid, offset), "dracut"); !st)
+                                return st.error();
+                // Our module resumes, so dracut's own (unchecked) one is left out — only on a
+                // dracut machine that has our module.
+                if (dracut_module)
+                        if (auto st = add(DRACUT_OMIT_RESUME, dracut_omit_resume_text(), "dracut-omit"); !st)
                                 return st.error();
                 if (auto st = add(CONFIG_DROPIN, config_dropin_text(s.uuid, offset), "config"); !st)
                         return st.error();

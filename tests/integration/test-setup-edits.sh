@@ -231,4 +231,26 @@ setup "$R" --undo
 expect_rc 0
 same_tree "undo" "$T0" "$(tree "$R")"
 
+# ---- the dracut drop-in that leaves out dracut's resume module ---------------------------------
+CASE=dracut-omit-resume
+R=$(small_root)
+mkdir -p "$R/usr/bin"; touch "$R/usr/bin/dracut"
+setup "$R" --swap /dev/vdb   # dracut, but not our module: dracut's resume module stays
+expect_rc 0
+[ ! -e "$R/etc/dracut.conf.d/90-hibernate-tool.conf" ] && ok || fail "[$CASE] written without our module"
+setup "$R" --undo
+expect_rc 0
+mkdir -p "$R/usr/lib/dracut/modules.d/90hibernate-tool"; touch "$R/usr/lib/dracut/modules.d/90hibernate-tool/module-setup.sh"
+T0=$(tree "$R")
+setup "$R" --swap /dev/vdb
+expect_rc 0
+expect_js '[.files[].path] | index("/etc/dracut.conf.d/90-hibernate-tool.conf") != null'
+grep -qx 'omit_dracutmodules+=" resume "' "$R/etc/dracut.conf.d/90-hibernate-tool.conf" && ok || fail "[$CASE] no omit line"
+grep -q '^edit /etc/dracut.conf.d/90-hibernate-tool.conf ' "$R/var/lib/hibernate-tool/setup/manifest" && ok || fail "[$CASE] not in the manifest"
+setup "$R" --swap /dev/vdb
+expect_js '.changed == false'
+setup "$R" --undo
+expect_rc 0
+same_tree "undo" "$T0" "$(tree "$R")"
+
 finish

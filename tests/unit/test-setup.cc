@@ -169,6 +169,9 @@ TEST_CASE("setup: initramfs, dracut, config and fstab text")
         CHECK(v["resume_offset"] == "42");
         CHECK(dracut_resume_text("u", 42).find("install_items+=") != std::string::npos);
         CHECK(dracut_resume_text("u", 42).find("add_dracutmodules") == std::string::npos);
+        v.clear();
+        parse_shell_assignments(dracut_omit_resume_text(), v);
+        CHECK(v["omit_dracutmodules"] == " resume ");
         CHECK(config_dropin_text("u", 42) ==
               "# Written by hibernate-tool setup (hibernate-tool setup --undo removes it).\n[resume]\ndevice = "
               "\"UUID=u\"\noffset = 42\n");

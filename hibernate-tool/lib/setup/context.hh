@@ -56,6 +56,9 @@ inline constexpr std::string_view GRUB_DROPIN = "/etc/default/grub.d/hibernate-t
 inline constexpr std::string_view GRUB_DEFAULT = "/etc/default/grub";
 inline constexpr std::string_view ITOOLS_RESUME = "/etc/initramfs-tools/conf.d/resume";
 inline constexpr std::string_view DRACUT_CONF = "/etc/dracut.conf.d/hibernate-tool-resume.conf";
+inline constexpr std::string_view DRACUT_OMIT_RESUME = "/etc/dracut.conf.d/90-hibernate-tool.conf";
+// hibernate-tool's dracut module, as dracut looks for it.
+inline constexpr std::string_view DRACUT_MODULE = "/usr/lib/dracut/modules.d/90hibernate-tool/module-setup.sh";
 inline constexpr std::string_view CONFIG_DROPIN = "/etc/hibernate-tool/hibernate.toml.d/50-setup.toml";
 inline constexpr std::string_view FSTAB = "/etc/fstab";
 

@@ -25,6 +25,16 @@ std::string dracut_resume_text(std::string_view uuid, std::optional<uint64_t> of
         return s;
 }
 
+std::string dracut_omit_resume_text()
+{
+        return "# Written by hibernate-tool setup (hibernate-tool setup --undo removes it).\n"
+               "# hibernate-tool's dracut module 90hibernate-tool resumes from hibernation after\n"
+               "# checking that it is safe. dracut's own resume module would resume first and\n"
+               "# unchecked (a udev rule writes any swsuspend device to /sys/power/resume), so it\n"
+               "# is left out. Remove this file (or add_dracutmodules+=\" resume \") to go back to it.\n"
+               "omit_dracutmodules+=\" resume \"\n";
+}
+
 std::string config_dropin_text(std::string_view uuid, std::optional<uint64_t> offset)
 {
         std::string s = "# Written by hibernate-tool setup (hibernate-tool setup --undo removes it).\n"

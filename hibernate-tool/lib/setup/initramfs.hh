@@ -17,6 +17,10 @@ namespace ht {
 std::string initramfs_tools_resume_text(std::string_view uuid, std::optional<uint64_t> offset);
 // /etc/dracut.conf.d/hibernate-tool-resume.conf
 std::string dracut_resume_text(std::string_view uuid, std::optional<uint64_t> offset);
+// /etc/dracut.conf.d/90-hibernate-tool.conf: leaves out dracut's own resume module, which
+// would resume unchecked before the 90hibernate-tool module could check anything. Written
+// only when setup configures a dracut machine whose dracut has that module.
+std::string dracut_omit_resume_text();
 // /etc/hibernate-tool/hibernate.toml.d/50-setup.toml
 std::string config_dropin_text(std::string_view uuid, std::optional<uint64_t> offset);
 
