@@ -22,64 +22,95 @@ const char CHECK_USAGE[] =
         "\n"
         "Exit status: 0 no check failed, 1 a check failed, 2 usage or internal error.\n";
 
+bool ArgScanner::next()
+{
+        if (started_)
+                i_++;
+        started_ = true;
+        inline_.reset();
+        if (i_ >= args_.size())
+                return false;
+        name_ = args_[i_];
+        if (dashdash_ && name_ == "--") {
+                i_ = args_.size();
+                return false;
+        }
+        if (name_.rfind("--", 0) == 0) {
+                auto eq = name_.find('=');
+                if (eq != std::string::npos) {
+                        inline_ = name_.substr(eq + 1);
+                        name_.resize(eq);
+                }
+        }
+        return true;
+}
+
+Result<std::string> ArgScanner::value()
+{
+        if (inline_)
+                return *inline_;
+        if (i_ + 1 >= args_.size())
+                return Error{EINVAL, "option '" + name_ + "' needs a value"};
+        return args_[++i_];
+}
+
+Status ArgScanner::no_value() const
+{
+        if (inline_)
+                return Error{EINVAL, "option '" + name_ + "' takes no value"};
+        return ok_status();
+}
+
+Status ArgScanner::flag(bool &dst, bool once)
+{
+        if (auto st = no_value(); !st)
+                return st;
+        if (once && dst)
+                return Error{EINVAL, "option '" + name_ + "' given twice"};
+        dst = true;
+        return ok_status();
+}
+
+Error ArgScanner::unexpected() const
+{
+        if (!name_.empty() && name_[0] == '-')
+                return Error{EINVAL, "unknown option '" + printable(name_) + "'"};
+        return Error{EINVAL, "unexpected argument '" + printable(name_) + "'"};
+}
+
 Result<CheckOptions> parse_check_args(const std::vector<std::string> &args)
 {
         CheckOptions o;
-        for (size_t i = 0; i < args.size(); i++) {
-                std::string a = args[i];
-                if (a == "--")
-                        break;
-                std::optional<std::string> inline_val;
-                if (a.rfind("--", 0) == 0) {
-                        auto eq = a.find('=');
-                        if (eq != std::string::npos) {
-                                inline_val = a.substr(eq + 1);
-                                a.resize(eq);
-                        }
-                }
-                auto need_value = [&](const char *name) -> Result<std::string> {
-                        if (inline_val)
-                                return *inline_val;
-                        if (i + 1 >= args.size())
-                                return Error{EINVAL, std::string("option '") + name + "' needs a value"};
-                        return args[++i];
-                };
-                auto no_value = [&](const char *name) -> Status {
-                        if (inline_val)
-                                return Error{EINVAL, std::string("option '") + name + "' takes no value"};
-                        return ok_status();
-                };
-                if (a == "--root") {
-                        auto v = need_value("--root");
+        ArgScanner a(args, true);
+        while (a.next()) {
+                Status st = ok_status();
+                if (a.is("--root")) {
+                        auto v = a.value();
                         if (!v)
                                 return v.error();
                         if (v->empty() || v->find('\0') != std::string::npos)
                                 return Error{EINVAL, "--root needs a directory"};
                         o.root = *v;
-                } else if (a == "--config") {
-                        auto v = need_value("--config");
+                } else if (a.is("--config")) {
+                        auto v = a.value();
                         if (!v)
                                 return v.error();
                         if (v->empty())
                                 return Error{EINVAL, "--config needs a file name"};
                         o.config = *v;
-                } else if (a == "--json") {
-                        if (auto s = no_value("--json"); !s)
-                                return s.error();
-                        o.json = true;
-                } else if (a == "--verbose" || a == "-v") {
-                        if (auto s = no_value("--verbose"); !s)
-                                return s.error();
-                        o.verbose = true;
-                } else if (a == "--help" || a == "-h") {
+                } else if (a.is("--json")) {
+                        st = a.flag(o.json);
+                } else if (a.is("--verbose") || a.is("-v")) {
+                        st = a.flag(o.verbose);
+                } else if (a.is("--help") || a.is("-h")) {
                         o.help = true;
-                } else if (a == "--version") {
+                } else if (a.is("--version")) {
                         o.version = true;
-                } else if (!a.empty() && a[0] == '-') {
-                        return Error{EINVAL, "unknown option '" + printable(a) + "'"};
                 } else {
-                        return Error{EINVAL, "unexpected argument '" + printable(a) + "'"};
+                        return a.unexpected();
                 }
+                if (!st)
+                        return st.error();
         }
         return o;
 }
@@ -117,80 +148,60 @@ const char TOOL_USAGE[] =
 Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
 {
         ToolOptions o;
-        for (size_t i = 0; i < args.size(); i++) {
-                std::string a = args[i];
-                std::optional<std::string> inline_val;
-                if (a.rfind("--", 0) == 0) {
-                        auto eq = a.find('=');
-                        if (eq != std::string::npos) {
-                                inline_val = a.substr(eq + 1);
-                                a.resize(eq);
-                        }
-                }
-                auto need_value = [&](const char *name) -> Result<std::string> {
-                        if (inline_val)
-                                return *inline_val;
-                        if (i + 1 >= args.size())
-                                return Error{EINVAL, std::string("option '") + name + "' needs a value"};
-                        return args[++i];
-                };
-                auto flag = [&](bool &dst, const char *name) -> Status {
-                        if (inline_val)
-                                return Error{EINVAL, std::string("option '") + name + "' takes no value"};
-                        dst = true;
-                        return ok_status();
-                };
+        ArgScanner a(args);
+        while (a.next()) {
                 Status st = ok_status();
-                if (a == "--root") {
-                        auto v = need_value("--root");
+                if (a.is("--root")) {
+                        auto v = a.value();
                         if (!v)
                                 return v.error();
                         if (v->empty())
                                 return Error{EINVAL, "--root needs a directory"};
                         o.root = *v;
-                } else if (a == "--config") {
-                        auto v = need_value("--config");
+                } else if (a.is("--config")) {
+                        auto v = a.value();
                         if (!v)
                                 return v.error();
                         if (v->empty())
                                 return Error{EINVAL, "--config needs a file name"};
                         o.config = *v;
-                } else if (a == "--boot-entry") {
-                        auto v = need_value("--boot-entry");
+                } else if (a.is("--boot-entry")) {
+                        auto v = a.value();
                         if (!v)
                                 return v.error();
                         for (char c : *v)
                                 if (static_cast<unsigned char>(c) < 0x20)
                                         return Error{EINVAL, "--boot-entry contains control characters"};
                         o.boot_entry = *v;
-                } else if (a == "--mode") {
-                        auto v = need_value("--mode");
+                } else if (a.is("--mode")) {
+                        auto v = a.value();
                         if (!v)
                                 return v.error();
                         if (*v != "hibernate" && *v != "hybrid-sleep" && *v != "suspend-then-hibernate")
                                 return Error{EINVAL, "--mode must be hibernate, hybrid-sleep or suspend-then-hibernate"};
                         o.mode = *v;
-                } else if (a == "--boot") {
-                        st = flag(o.boot, "--boot");
-                } else if (a == "--watch") {
-                        st = flag(o.watch, "--watch");
-                } else if (a == "--json") {
-                        st = flag(o.json, "--json");
-                } else if (a == "--dry-run") {
-                        st = flag(o.dry_run, "--dry-run");
-                } else if (a == "--help" || a == "-h") {
+                } else if (a.is("--boot")) {
+                        st = a.flag(o.boot);
+                } else if (a.is("--watch")) {
+                        st = a.flag(o.watch);
+                } else if (a.is("--json")) {
+                        st = a.flag(o.json);
+                } else if (a.is("--dry-run")) {
+                        st = a.flag(o.dry_run);
+                } else if (a.is("--help") || a.is("-h")) {
                         o.help = true;
-                } else if (a == "--version") {
+                } else if (a.is("--version")) {
                         o.version = true;
-                } else if (!a.empty() && a[0] == '-') {
-                        return Error{EINVAL, "unknown option '" + printable(a) + "'"};
+                } else if (!a.arg().empty() && a.arg()[0] == '-') {
+                        return a.unexpected();
                 } else if (o.verb.empty()) {
-                        if (a != "resume" && a != "record" && a != "invalidate" && a != "pre" && a != "post" &&
-                            a != "gate" && a != "boot-entry")
-                                return Error{EINVAL, "unknown verb '" + printable(a) + "'"};
-                        o.verb = a;
+                        const std::string &v = a.arg();
+                        if (v != "resume" && v != "record" && v != "invalidate" && v != "pre" && v != "post" &&
+                            v != "gate" && v != "boot-entry")
+                                return Error{EINVAL, "unknown verb '" + printable(v) + "'"};
+                        o.verb = v;
                 } else {
-                        return Error{EINVAL, "unexpected argument '" + printable(a) + "'"};
+                        return a.unexpected();
                 }
                 if (!st)
                         return st.error();

@@ -10,6 +10,45 @@
 
 namespace ht {
 
+// The one option scanner of every program (hibernate-check, hibernate-tool, hibernate-tool
+// setup): "--opt=value" and "--opt value"; with ends_at_dashdash, "--" ends the options.
+//
+//     ArgScanner s(args);
+//     while (s.next()) {
+//             if (s.is("--root")) { auto v = s.value(); … }
+//             else if (s.is("--json")) { if (auto st = s.flag(o.json); !st) return st.error(); }
+//             else return s.unexpected();
+//     }
+class ArgScanner {
+public:
+        explicit ArgScanner(const std::vector<std::string> &args, bool ends_at_dashdash = false)
+                : args_(args), dashdash_(ends_at_dashdash)
+        {
+        }
+        // Moves to the next argument; false at the end (or at "--" when that ends options).
+        bool next();
+        // The current argument without its "=value" (for "--opt=value").
+        const std::string &arg() const { return name_; }
+        bool is(const char *name) const { return name_ == name; }
+        // The option's value: the inline "=value" or the next argument.
+        Result<std::string> value();
+        // An option without a value: an inline "=value" is an error; with once, a second
+        // occurrence is too. Sets dst.
+        Status flag(bool &dst, bool once = false);
+        // Nothing but an error when the current argument has an inline value.
+        Status no_value() const;
+        // "unknown option '…'" or "unexpected argument '…'" for the current argument.
+        Error unexpected() const;
+
+private:
+        const std::vector<std::string> &args_;
+        bool dashdash_;
+        size_t i_ = 0;
+        bool started_ = false;
+        std::string name_;
+        std::optional<std::string> inline_;
+};
+
 struct CheckOptions {
         std::string root = "/";
         std::optional<std::string> config;

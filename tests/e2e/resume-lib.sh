@@ -520,6 +520,7 @@ rt_install_project() {
     install -D -m 755 "$HT_BOOT_BUILD/dracut-module-setup.sh" "$c/usr/lib/dracut/modules.d/90hibernate-tool/module-setup.sh"
     install -D -m 755 "$HT_BOOT_BUILD/dracut-hibernate-tool-resume.sh" \
         "$c/usr/lib/dracut/modules.d/90hibernate-tool/hibernate-tool-resume.sh"
+    # not installed by the package: hibernate-tool setup writes it where the admin's go
     install -D -m 644 "$HT_SRC/boot/dracut/dracut.conf.d/90-hibernate-tool.conf" \
-        "$c/usr/lib/dracut/dracut.conf.d/90-hibernate-tool.conf"
+        "$c/etc/dracut.conf.d/90-hibernate-tool.conf"
 }

@@ -1,6 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
 #include "setup.hh"
+#include "setup/hash.hh"
 
 using namespace ht;
 
@@ -92,24 +97,47 @@ TEST_CASE("setup: kernel arguments and GRUB editing")
         CHECK(strip_resume_words("a=\"x y\" resume=UUID=1") == std::optional<std::string>("a=\"x y\""));
         CHECK(shell_double_quote("a\"b$c`d\\e") == "\"a\\\"b\\$c\\`d\\\\e\"");
 
-        ShellVars v;
-        v["GRUB_CMDLINE_LINUX_DEFAULT"] = "quiet";
-        v["GRUB_CMDLINE_LINUX"] = "";
-        CHECK(grub_resume_assignments(v, "resume=UUID=u") == "GRUB_CMDLINE_LINUX=\"${GRUB_CMDLINE_LINUX} resume=UUID=u\"\n");
-        v["GRUB_CMDLINE_LINUX"] = "console=ttyS0 resume=/dev/old";
-        v["GRUB_CMDLINE_LINUX_DEFAULT"] = "quiet resume_offset=9";
-        auto a = grub_resume_assignments(v, "resume=UUID=u");
-        CHECK(a.find("GRUB_CMDLINE_LINUX=\"console=ttyS0 resume=UUID=u\"\n") != std::string::npos);
-        CHECK(a.find("GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n") != std::string::npos);
-        // The result, read back with the project's shell parser, has exactly one resume=.
-        ShellVars after = v;
-        parse_shell_assignments(grub_dropin_text(v, "resume=UUID=u resume_offset=7"), after);
-        Cmdline cl(after["GRUB_CMDLINE_LINUX"] + " " + after["GRUB_CMDLINE_LINUX_DEFAULT"]);
-        unsigned n = 0;
-        for (auto &w : cl.args())
-                n += w.key == "resume";
-        CHECK(n == 1);
-        CHECK(cl.value("resume_offset") == std::optional<std::string>("7"));
+        // The drop-in is relative: /bin/sh sources /etc/default/grub (as the admin has it
+        // now) and then it, as grub-mkconfig does.
+        auto sourced = [](const std::string &grub, const std::string &dropin) {
+                char dir[] = "/tmp/ht-unit-grub-XXXXXX";
+                REQUIRE(::mkdtemp(dir));
+                std::string d(dir);
+                auto put = [](const std::string &p, const std::string &t) {
+                        FILE *f = std::fopen(p.c_str(), "w");
+                        REQUIRE(f);
+                        std::fwrite(t.data(), 1, t.size(), f);
+                        std::fclose(f);
+                };
+                put(d + "/grub", grub);
+                put(d + "/dropin.cfg", dropin);
+                std::string cmd = "sh -c '. " + d + "/grub; . " + d + "/dropin.cfg; printf \"%s|%s|\" "
+                                  "\"$GRUB_CMDLINE_LINUX\" \"$GRUB_CMDLINE_LINUX_DEFAULT\"; "
+                                  "{ set; command -v hibernate_tool_strip_resume; } | grep -c hibernate_tool' 2>/dev/null";
+                FILE *p = ::popen(cmd.c_str(), "r");
+                REQUIRE(p);
+                std::string out;
+                char buf[4096];
+                size_t n;
+                while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
+                        out.append(buf, n);
+                ::pclose(p);
+                std::remove((d + "/grub").c_str());
+                std::remove((d + "/dropin.cfg").c_str());
+                ::rmdir(dir);
+                return out;
+        };
+        std::string dropin = grub_dropin_text("resume=UUID=u resume_offset=7");
+        CHECK(sourced("GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"\"\n", dropin) ==
+              " resume=UUID=u resume_offset=7|quiet|0\n");
+        CHECK(sourced("GRUB_CMDLINE_LINUX_DEFAULT=\"quiet resume_offset=9\"\n"
+                      "GRUB_CMDLINE_LINUX=\"console=ttyS0 resume=/dev/old mitigations=off\"\n",
+                      dropin) == "console=ttyS0 mitigations=off resume=UUID=u resume_offset=7|quiet|0\n");
+        // $(…) is expanded by the shell first (never copied as text); globs stay words
+        CHECK(sourced("GRUB_CMDLINE_LINUX=\"/* $(echo x) resume=UUID=old\"\n", dropin) ==
+              "/* x resume=UUID=u resume_offset=7||0\n");
+        CHECK(grub_resume_assignments("resume=UUID=u").find("GRUB_CMDLINE_LINUX=\"${GRUB_CMDLINE_LINUX} resume=UUID=u\"\n") !=
+              std::string::npos);
 
         std::string g = "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX=\"\"";
         auto w = grub_default_with_block(g, "X=1\n");
@@ -141,11 +169,37 @@ TEST_CASE("setup: initramfs, dracut, config and fstab text")
         CHECK(v["resume_offset"] == "42");
         CHECK(dracut_resume_text("u", 42).find("install_items+=") != std::string::npos);
         CHECK(dracut_resume_text("u", 42).find("add_dracutmodules") == std::string::npos);
+        v.clear();
+        parse_shell_assignments(dracut_omit_resume_text(), v);
+        CHECK(v["omit_dracutmodules"] == " resume ");
         CHECK(config_dropin_text("u", 42) ==
               "# Written by hibernate-tool setup (hibernate-tool setup --undo removes it).\n[resume]\ndevice = "
               "\"UUID=u\"\noffset = 42\n");
         CHECK(fstab_append_swap("", "/swapfile") == "/swapfile none swap defaults 0 0\n");
         CHECK(fstab_append_swap("# c\nx / ext4 d 0 1", "UUID=u") == "# c\nx / ext4 d 0 1\nUUID=u none swap defaults 0 0\n");
+
+        // fstab(5) escaping, and libmount reads the fields back unescaped
+        CHECK(fstab_escape("/a b\tc\nd\\e\xc3\xa4") == "/a\\040b\\011c\\012d\\134e\xc3\xa4");
+        for (std::string name : {"/my swap", "/t\tab", "/n\newline", "/back\\slash", "/sw\xc3\xa4p", "/#hash"}) {
+                std::string old = "# c\nUUID=x / ext4 defaults 0 1";
+                std::string text = fstab_append_swap(old, name);
+                auto t = fstab_parse(text);
+                REQUIRE(t);
+                CHECK(t->bad_lines == 0);
+                REQUIRE(t->entries.size() == 2);
+                CHECK(t->entries[1].source == name);
+                CHECK(t->entries[1].fstype == "swap");
+                CHECK(fstab_verify(old, text, name));
+                CHECK_FALSE(fstab_verify(old, fstab_append_swap(text, name), name));  // twice
+        }
+        // an unescaped space: libmount cannot parse the line, so it is refused
+        CHECK_FALSE(fstab_verify("", "/my swap none swap defaults 0 0\n", "/my swap"));
+        auto bad = fstab_parse("bogus line\n/s none swap defaults 0 0\n");
+        REQUIRE(bad);
+        CHECK(bad->bad_lines == 1);
+        CHECK(bad->entries.size() == 1);
+        // a line that was already bad does not stop setup
+        CHECK(fstab_verify("bogus line\n", fstab_append_swap("bogus line\n", "/s"), "/s"));
 }
 
 TEST_CASE("setup: undo manifest round trip and rejection")
@@ -174,7 +228,7 @@ TEST_CASE("setup: undo manifest round trip and rejection")
         CHECK_FALSE(parse_manifest(""));
         CHECK_FALSE(parse_manifest(text.substr(0, text.size() - 4)));  // no "end": truncated
         CHECK_FALSE(parse_manifest(text.substr(0, text.size() - 1)));  // no final newline
-        CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 2\nend\n"));
+        CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 3\nend\n"));
         CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 1\nfile 1 0644 ../x /etc/x\nend\n"));
         CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 1\nfile 1 0644 manifest /etc/x\nend\n"));
         CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 1\nfile 0 0644 orig-1 /etc/x\nend\n"));
@@ -185,6 +239,93 @@ TEST_CASE("setup: undo manifest round trip and rejection")
         CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 1\ndir /a%zz\nend\n"));
         CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 1\nswapfile /s\nswapfile /s\nend\n"));
         CHECK(parse_manifest("hibernate-tool-setup-manifest 1\nend\n"));
+        // format 1 (before the three-way undo) is still read: its files have no hashes
+        auto v1 = parse_manifest("hibernate-tool-setup-manifest 1\nfile 1 0644 orig-0 /etc/fstab\nend\n");
+        REQUIRE(v1);
+        REQUIRE(v1->files.size() == 1);
+        CHECK(v1->files[0].orig_sha.empty());
+        CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 2\nfile 1 0644 orig-0 /etc/fstab\nend\n"));
+        CHECK_FALSE(parse_manifest("hibernate-tool-setup-manifest 1\nfile 1 0644 orig-0 /etc/fstab -\nend\n"));
+}
+
+TEST_CASE("setup: SHA-256")
+{
+        CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+        CHECK(sha256_hex(std::string(1000000, 'a')) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+        CHECK(content_sha(std::nullopt) == "-");
+}
+
+TEST_CASE("setup: three-way undo of a file")
+{
+        const std::string orig = "# fstab\nUUID=r / ext4 defaults 0 1\n";
+        const std::string line = "UUID=s none swap defaults 0 0\n";
+        ManifestFile f;
+        f.path = "/etc/fstab";
+        f.existed = true;
+        f.orig = "orig-0";
+        f.orig_sha = content_sha(orig);
+        add_edit(f, make_edit(orig, orig + line));
+        REQUIRE(f.edits.size() == 1);
+        CHECK(f.edits[0].removed.empty());
+        CHECK(f.edits[0].added == line);
+        CHECK(f.edits[0].offset == orig.size());
+        CHECK(replay_edits(f, orig) == std::optional<std::string>(orig + line));
+        // as setup left it, already back: the original
+        CHECK(*undo_edits(f, orig, orig + line) == std::optional<std::string>(orig));
+        CHECK(*undo_edits(f, orig, orig) == std::optional<std::string>(orig));
+        // the admin added a line: kept, ours removed
+        CHECK(*undo_edits(f, orig, orig + line + "tmpfs /t tmpfs defaults 0 0\n") ==
+              std::optional<std::string>(orig + "tmpfs /t tmpfs defaults 0 0\n"));
+        CHECK(*undo_edits(f, orig, "# new first\n" + orig + line) == std::optional<std::string>("# new first\n" + orig));
+        // the admin altered ours, or has it twice: refused
+        CHECK_FALSE(undo_edits(f, orig, orig + "UUID=s none swap pri=5 0 0\n"));
+        CHECK_FALSE(undo_edits(f, orig, orig + line + line));
+        CHECK_FALSE(undo_edits(f, orig, std::nullopt));
+
+        // the original without a final newline: setup added one before its line
+        ManifestFile g = f;
+        g.edits.clear();
+        g.orig_sha = content_sha(std::string("a b"));
+        add_edit(g, make_edit(std::string("a b"), std::string("a b\n") + line));
+        CHECK(g.edits[0].eol);
+        CHECK(g.edits[0].added == line);
+        CHECK(*undo_edits(g, std::string("a b"), std::string("a b\n") + line) == std::optional<std::string>("a b"));
+        CHECK(*undo_edits(g, std::string("a b"), std::string("a b\n") + line + "x\n") ==
+              std::optional<std::string>("a b\nx\n"));
+
+        // a file setup created, then rewritten by a second run
+        ManifestFile d;
+        d.path = "/etc/default/grub.d/hibernate-tool.cfg";
+        d.orig_sha = "-";
+        add_edit(d, make_edit(std::nullopt, std::string("# ours\nA=1\n")));
+        add_edit(d, make_edit(std::string("# ours\nA=1\n"), std::string("# ours\nA=2\n")));
+        REQUIRE(d.edits.size() == 2);
+        CHECK(d.edits[1].removed == "A=1\n");
+        CHECK(d.edits[1].added == "A=2\n");
+        CHECK(*undo_edits(d, std::nullopt, std::string("# ours\nA=2\n")) == std::nullopt);
+        CHECK(*undo_edits(d, std::nullopt, std::string("# ours\nA=2\n# admin\n")) ==
+              std::optional<std::string>("# admin\n"));
+        CHECK(*undo_edits(d, std::nullopt, std::nullopt) == std::nullopt);
+        CHECK_FALSE(undo_edits(d, std::nullopt, std::string("# ours\nA=3\n")));
+        // a run that was killed before it wrote the file: replaced by the rerun's edit
+        add_edit(d, make_edit(std::string("# ours\nA=2\n"), std::string("# ours\nA=3\n")));
+        add_edit(d, make_edit(std::string("# ours\nA=2\n"), std::string("# ours\nA=4\n")));
+        CHECK(d.edits.size() == 3);
+        CHECK(*undo_edits(d, std::nullopt, std::string("# ours\nA=4\n# admin\n")) ==
+              std::optional<std::string>("# admin\n"));
+        // the manifest keeps all of it
+        Manifest m;
+        m.files = {f, d};
+        auto p = parse_manifest(format_manifest(m));
+        REQUIRE(p);
+        CHECK(format_manifest(*p) == format_manifest(m));
+        REQUIRE(p->files.size() == 2);
+        CHECK(p->files[1].edits.size() == 3);
+        CHECK(p->files[1].edits[2].added == "A=4\n");
+        CHECK(p->files[0].orig_sha == f.orig_sha);
 }
 
 TEST_CASE("setup: JSON report")

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "setup/context.hh"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "parse.hh"
+
+namespace ht {
+
+void kill_point([[maybe_unused]] const std::string &step)
+{
+#ifdef HT_TEST_HOOKS
+        const char *k = std::getenv("HIBERNATE_TOOL_TEST_KILL_AT");
+        if (k && step == k)
+                ::raise(SIGKILL);
+#endif
+}
+
+std::string shell_word(const std::string &s)
+{
+        if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,+@") ==
+                                  std::string::npos)
+                return s;
+        std::string o = "'";
+        for (char c : s) {
+                if (c == '\'')
+                        o += "'\\''";
+                else
+                        o += c;
+        }
+        return o + "'";
+}
+
+std::string join_cmd(const std::vector<std::string> &argv)
+{
+        std::string s;
+        for (auto &a : argv) {
+                if (!s.empty())
+                        s += ' ';
+                s += shell_word(a);
+        }
+        return s;
+}
+
+// Runs argv (PATH search), stdout → stderr so JSON on stdout stays clean. With chroot_dir,
+Result<int> run_cmd(const std::vector<std::string> &argv, const std::string &chroot_dir, std::string *capture)
+{
+        int pipefd[2] = {-1, -1};
+        if (capture && ::pipe2(pipefd, O_CLOEXEC) < 0)
+                return Error::from_errno(errno, "pipe");
+        std::fflush(stdout);
+        std::fflush(stderr);
+        pid_t pid = ::fork();
+        if (pid < 0)
+                return Error::from_errno(errno, "fork");
+        if (pid == 0) {
+                if (capture)
+                        ::dup2(pipefd[1], 1);
+                else
+                        ::dup2(2, 1);
+                if (!chroot_dir.empty()) {
+                        if (::chroot(chroot_dir.c_str()) < 0 || ::chdir("/") < 0)
+                                ::_exit(127);
+                }
+                ::setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+                std::vector<char *> a;
+                for (auto &s : argv)
+                        a.push_back(const_cast<char *>(s.c_str()));
+                a.push_back(nullptr);
+                ::execvp(a[0], a.data());
+                ::_exit(127);
+        }
+        if (capture) {
+                ::close(pipefd[1]);
+                char buf[8192];
+                ssize_t n;
+                while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+                        if (n > 0 && capture->size() < (64u << 20))
+                                capture->append(buf, static_cast<size_t>(n));
+                ::close(pipefd[0]);
+        }
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return Error::from_errno(errno, "waitpid");
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+// Bind mounts /dev /proc /sys into a target root for the duration of a chroot command and
+Ctx::Ctx(const SetupOptions &opt, SetupReport &r, void (*l)(const std::string &))
+        : o(opt), host(opt.root), rep(r), log(l)
+{
+        long p = ::sysconf(_SC_PAGESIZE);
+        if (p > 0)
+                page = static_cast<size_t>(p);
+}
+
+bool Ctx::is_file(std::string_view p) const
+{
+        auto st = host.stat(p);
+        return st && S_ISREG(st->st_mode);
+}
+
+bool Ctx::is_dir(std::string_view p) const
+{
+        auto st = host.stat(p);
+        return st && S_ISDIR(st->st_mode);
+}
+
+Result<std::optional<std::string>> Ctx::read(std::string_view p) const
+{
+        auto r = host.read_file(p, SETUP_READ_MAX);
+        if (r)
+                return std::optional<std::string>(std::move(*r));
+        if (r.error().code == ENOENT)
+                return std::optional<std::string>();
+        if (r.error().code == EFBIG)
+                return Error{EFBIG, "cannot read '" + printable(p) + "': it is larger than " +
+                                            std::to_string(SETUP_READ_MAX >> 20) +
+                                            " MiB, the most setup reads of a configuration file"};
+        return Error{r.error().code, "cannot read '" + printable(p) + "': " + r.error().message};
+}
+
+std::string Ctx::display_cmd(const std::vector<std::string> &argv) const
+{
+        return in_root() ? "chroot " + shell_word(host.root()) + " " + join_cmd(argv) : join_cmd(argv);
+}
+
+SetupReport &refuse(SetupReport &r, std::string msg, int code)
+{
+        r.error = std::move(msg);
+        r.exit_code = code;
+        return r;
+}
+
+std::vector<std::string> missing_dirs(const Host &h, std::string_view file_abs)
+{
+        std::vector<std::string> out;
+        std::string a(file_abs);
+        auto slash = a.rfind('/');
+        std::string dir = slash == 0 ? "/" : a.substr(0, slash);
+        std::string cur;
+        size_t i = 1;
+        while (i <= dir.size()) {
+                size_t j = dir.find('/', i);
+                if (j == std::string::npos)
+                        j = dir.size();
+                if (j > i) {
+                        cur += "/" + dir.substr(i, j - i);
+                        if (!h.exists(cur))
+                                out.push_back(cur);
+                }
+                i = j + 1;
+        }
+        return out;
+}
+
+Status write_planned(const Ctx &c, const Planned &p)
+{
+        if (!p.after) {
+                // The file itself (a symlink stays a symlink: setup never removes a link's target).
+                return c.host.remove(p.path);
+        }
+        return c.host.write_file_atomic(p.path, *p.after, p.mode);
+}
+
+unsigned mode_of(const Ctx &c, std::string_view p, unsigned dflt)
+{
+        auto st = c.host.stat(p);
+        return st ? (st->st_mode & 07777) : dflt;
+}
+
+}  // namespace ht
