@@ -2,7 +2,9 @@
 // hibernate-tool setup's pure parts. The first byte chooses:
 //   0: parse_setup_args, argv separated by NUL bytes;
 //   1: the /etc/default/grub editing (marked block) on the rest as the file's text;
-//   2: the undo manifest parser.
+//   2: the undo manifest parser;
+//   3: the three-way undo of one file: the rest split at the first NUL into the content
+//      before and after setup; undoing the recorded edit on "after" gives "before".
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -17,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (size < 1)
                 return 0;
         auto in = fuzz::as_view(data + 1, size - 1);
-        switch (data[0] % 3) {
+        switch (data[0] % 4) {
         case 0: {
                 std::vector<std::string> argv;
                 for (auto a : fuzz::split(in, '\0'))
@@ -61,6 +63,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 auto again = ht::parse_manifest(text);
                 FUZZ_CHECK(again.ok());
                 FUZZ_CHECK(ht::format_manifest(*again) == text);
+                break;
+        }
+        case 3: {
+                auto nul = in.find('\0');
+                std::string before(in.substr(0, nul));
+                std::string after(nul == std::string_view::npos ? std::string_view() : in.substr(nul + 1));
+                ht::ManifestFile f;
+                f.path = "/etc/fstab";
+                f.existed = true;
+                f.orig_sha = ht::content_sha(before);
+                ht::add_edit(f, ht::make_edit(before, after));
+                FUZZ_CHECK(ht::replay_edits(f, before) == std::optional<std::string>(after));
+                auto u = ht::undo_edits(f, before, after);
+                FUZZ_CHECK(u.ok() && *u == std::optional<std::string>(before));
+                // setup's part found once in a longer file: taken out, the rest kept
+                auto v = ht::undo_edits(f, before, after + "# admin\n");
+                if (v && f.edits[0].added.find("# admin") == std::string::npos && !f.edits[0].added.empty())
+                        FUZZ_CHECK(v->has_value());
                 break;
         }
         }
