@@ -675,6 +675,13 @@ Result<RootLock> RootLock::take(const Host &host, std::string_view verb, unsigne
         struct ::stat st;
         if (::fstat(l.fd_.get(), &st) < 0 || !S_ISREG(st.st_mode))
                 return Error{EINVAL, std::string("The lock file ") + PATH + " is not a regular file"};
+        // HIBERNATE_TOOL_LOCK_WAIT=<seconds> overrides how long a second run waits.
+        if (const char *e = ::secure_getenv("HIBERNATE_TOOL_LOCK_WAIT"); e && *e) {
+                char *end = nullptr;
+                unsigned long v = std::strtoul(e, &end, 10);
+                if (end && *end == '\0' && v <= 3600)
+                        wait_ms = static_cast<unsigned>(v * 1000);
+        }
         unsigned waited = 0;
         while (::flock(l.fd_.get(), LOCK_EX | LOCK_NB) < 0) {
                 if (errno == EINTR)

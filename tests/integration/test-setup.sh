@@ -64,8 +64,9 @@ setup_root() {
 }
 
 # tree ROOT: type, mode and path of everything, plus the content hash of every file.
+# run/ is left out: it holds only the lock every writing run takes (run/hibernate-tool/lock).
 tree() {
-        (cd "$1" && find . -printf '%y %m %p\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+        (cd "$1" && find . -path ./run -prune -o -printf '%y %m %p\n' | sort && find . -path ./run -prune -o -type f -print0 | sort -z | xargs -0 sha256sum)
 }
 
 # setup ROOT ARGS…: runs setup --json; output in $OUT, exit status in $RC, stderr in $ERR.
