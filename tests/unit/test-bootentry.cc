@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch.hh"
 #include <linux/magic.h>
 #include <sys/statfs.h>
 #include <sys/stat.h>

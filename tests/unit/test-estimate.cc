@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch.hh"
 
 #include "estimate.hh"
 #include "host.hh"

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch.hh"
 
 #include "config.hh"
 #include "generator.hh"

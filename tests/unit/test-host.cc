@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch.hh"
 #include <cstdlib>
 #include <fstream>
 #include <sys/stat.h>

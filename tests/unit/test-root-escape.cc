@@ -1,7 +1,7 @@
 // The root must hold: symlinks (absolute, relative, "..", loops) at every component of a
 // path, and a thread swapping a directory for a symlink while writes run, never make the
 // host layer read, create, replace or remove anything outside the root.
-#include <catch2/catch.hpp>
+#include "catch.hh"
 #include <atomic>
 #include <cstdio>
 #include <fcntl.h>

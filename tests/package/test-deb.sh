@@ -1,0 +1,118 @@
+#!/bin/bash
+# The Debian package (debian/): `dpkg-buildpackage -us -uc -b` in a scratch copy of the
+# source tree (tracked and untracked files, no build directories), lintian with no error
+# or warning, and the package's contents: binaries, units, the cleanup unit's
+# sysinit.target.wants link, the sleep-service drop-ins, man pages, the initramfs-tools
+# hook, the dracut module, the generator, bash completion; the maintainer scripts that
+# debhelper generated (gate enabled and started, systemd reloaded, update-initramfs trigger).
+# HT_DEB_KEEP=DIR keeps the scratch tree and the .deb there.
+set -uo pipefail
+SRC=$(cd "${SRCDIR:-$(dirname "$0")/../..}" && pwd)
+need() {
+        if [ -n "${HT_REQUIRE_ALL:-}" ]; then echo "FATAL: cannot run here and HT_REQUIRE_ALL is set: $*"; exit 1; fi
+        echo "SKIP: $*"; exit 77
+}
+for c in dpkg-buildpackage dh lintian dpkg-deb; do command -v "$c" >/dev/null || need "$c missing (apt-get install debhelper lintian dpkg-dev)"; done
+[ -f "$SRC/debian/control" ] || need "no debian/ in $SRC"
+
+if [ -n "${HT_DEB_KEEP:-}" ]; then T=$HT_DEB_KEEP; rm -rf "$T"; mkdir -p "$T"; else
+        T=$(mktemp -d /tmp/ht-deb-XXXXXX); trap 'rm -rf "$T"' EXIT; fi
+P=0 F=0
+ok() { P=$((P + 1)); echo "ok   $*"; }
+fail() { F=$((F + 1)); echo "FAIL $*"; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+
+# The scratch tree: what git knows about (tracked, and untracked but not ignored: the work
+# in progress is what gets packaged), else everything but build directories.
+B="$T/hibernate-tool"
+mkdir -p "$B"
+if git -C "$SRC" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        (cd "$SRC" && git ls-files -z --cached --others --exclude-standard |
+                grep -zEv '^(debian/(\.debhelper/|hibernate-tool/|tmp/|files$|debhelper-build-stamp$|.*\.substvars$|.*\.debhelper\.log$)|obj-)' |
+                xargs -0 tar --no-recursion -cf - 2>/dev/null) | tar -xf - -C "$B" || { echo "cannot copy $SRC"; exit 1; }
+else
+        tar -C "$SRC" --exclude='./build*' --exclude=./.git -cf - . | tar -xf - -C "$B"
+fi
+
+# nocheck: the unit tests are built and run by the unit suite already, and compiling them
+# again is about a third of the package build; HT_DEB_CHECK=1 builds and runs them
+# (debian/rules: `meson test --suite unit` in dh_auto_test).
+opts="parallel=$(nproc 2>/dev/null || echo 1)"
+[ -n "${HT_DEB_CHECK:-}" ] || opts="$opts nocheck"
+start=$(date +%s)
+if (cd "$B" && DEB_BUILD_OPTIONS="$opts ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1; then
+        ok "DEB_BUILD_OPTIONS='$opts' dpkg-buildpackage -us -uc -b ($(($(date +%s) - start)) s)"
+else
+        tail -n 60 "$T/build.log"; fail "dpkg-buildpackage -us -uc -b"
+        echo "$P passed, $F failed"; exit 1
+fi
+DEB=$(ls "$T"/hibernate-tool_*.deb 2>/dev/null | head -n1)
+CHANGES=$(ls "$T"/hibernate-tool_*.changes 2>/dev/null | head -n1)
+[ -n "$DEB" ] && [ -n "$CHANGES" ] || { fail "no .deb/.changes in $T"; echo "$P passed, $F failed"; exit 1; }
+
+# lintian: no error, no warning (info and pedantic are printed, not fatal).
+start=$(date +%s)
+if lintian --fail-on error,warning --info "$CHANGES" >"$T/lintian.log" 2>&1; then
+        ok "lintian --fail-on error,warning ($(($(date +%s) - start)) s)"
+else
+        fail "lintian --fail-on error,warning"
+fi
+sed 's/^/  lintian: /' "$T/lintian.log"
+
+# Contents.
+dpkg -c "$DEB" | awk '{ p = $6; sub(/^\./, "", p); print p ($7 == "->" ? " -> " $8 : "") }' >"$T/contents"
+UNITDIR=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+GENDIR=$(pkg-config --variable=systemdsystemgeneratordir systemd 2>/dev/null || echo /lib/systemd/system-generators)
+expect() {  # path [-> target]
+        if grep -qxF -- "$*" "$T/contents"; then ok "ships $*"; else fail "does not ship $*"; fi
+}
+expect /usr/sbin/hibernate-tool
+expect /usr/sbin/hibernate-check
+expect "$UNITDIR/hibernate-tool-gate.service"
+expect "$UNITDIR/hibernate-tool-cleanup.service"
+expect "$UNITDIR/sysinit.target.wants/hibernate-tool-cleanup.service -> ../hibernate-tool-cleanup.service"
+for m in hibernate hybrid-sleep suspend-then-hibernate; do
+        expect "$UNITDIR/systemd-$m.service.d/50-hibernate-tool.conf"
+done
+expect "${UNITDIR%/system}/system-preset/90-hibernate-tool.preset"
+expect "$GENDIR/hibernate-tool-resume-generator"
+expect /usr/share/initramfs-tools/hooks/hibernate-tool
+expect /usr/share/initramfs-tools/scripts/local-premount/hibernate-tool
+expect /usr/lib/dracut/modules.d/90hibernate-tool/module-setup.sh
+expect /usr/lib/dracut/modules.d/90hibernate-tool/hibernate-tool-resume.sh
+expect /usr/lib/dracut/dracut.conf.d/90-hibernate-tool.conf
+for m in man8/hibernate-check.8.gz man8/hibernate-tool.8.gz man8/hibernate-tool-resume-generator.8.gz \
+         man5/hibernate-tool.toml.5.gz; do
+        expect "/usr/share/man/$m"
+done
+expect /usr/share/bash-completion/completions/hibernate-tool
+expect /usr/share/bash-completion/completions/hibernate-check
+expect /usr/share/doc/hibernate-tool/copyright
+# dh_compress leaves documentation under 4 kB uncompressed.
+if grep -qx /usr/share/doc/hibernate-tool/README.Debian.gz "$T/contents"; then expect /usr/share/doc/hibernate-tool/README.Debian.gz
+else expect /usr/share/doc/hibernate-tool/README.Debian; fi
+# Nothing from the build tree or the tests.
+check "no test binaries or fixtures shipped" bash -c '! grep -Eq "unit-tests|/tests/|\.a$" "$1"' _ "$T/contents"
+
+# The installed files' contents: units run the helper from /usr/sbin, static cleanup unit.
+X="$T/extract"; dpkg-deb -x "$DEB" "$X"; dpkg-deb -e "$DEB" "$X/DEBIAN"
+check "gate ExecStart=/usr/sbin/hibernate-tool" grep -qx 'ExecStart=/usr/sbin/hibernate-tool gate --watch' \
+        "$X$UNITDIR/hibernate-tool-gate.service"
+check "cleanup unit is static (no [Install])" bash -c '! grep -q "^\[Install\]" "$1"' _ "$X$UNITDIR/hibernate-tool-cleanup.service"
+check "the binaries run" "$X/usr/sbin/hibernate-tool" --version
+# Maintainer scripts, all generated by debhelper.
+check "postinst enables and starts the gate" bash -c 'grep -q "deb-systemd-helper.*enable.*hibernate-tool-gate.service" "$1" &&
+        grep -q "deb-systemd-invoke.*hibernate-tool-gate.service" "$1"' _ "$X/DEBIAN/postinst"
+check "no maintainer script touches the cleanup unit" bash -c '! grep -q "hibernate-tool-cleanup" "$@"' _ \
+        "$X"/DEBIAN/p*
+check "daemon-reload on install and removal" bash -c 'grep -q "daemon-reload" "$1" && grep -q "daemon-reload" "$2"' _ \
+        "$X/DEBIAN/postinst" "$X/DEBIAN/postrm"
+check "postrm: purge keeps setup's undo record" bash -c 'grep -q "rm -f /var/lib/hibernate-tool/sleep-state" "$1" &&
+        ! grep -q "rm -rf /var/lib/hibernate-tool" "$1"' _ "$X/DEBIAN/postrm"
+check "update-initramfs trigger (activate-noawait)" grep -qx 'activate-noawait update-initramfs' "$X/DEBIAN/triggers"
+check "Depends: from shlibs (libc6, libblkid1, libmount1)" bash -c 'd=$(dpkg-deb -f "$1" Depends);
+        [[ $d == *libc6* && $d == *libblkid1* && $d == *libmount1* ]]' _ "$DEB"
+check "Recommends: initramfs-tools | dracut" bash -c '[ "$(dpkg-deb -f "$1" Recommends)" = "initramfs-tools | dracut" ]' _ "$DEB"
+[ -n "${HT_DEB_KEEP:-}" ] && echo "kept in $T"
+echo "$P passed, $F failed"
+[ "$F" -eq 0 ]
