@@ -13,6 +13,7 @@
 #include "fiemap.hh"
 #include "bootentry.hh"
 #include "host.hh"
+#include "initramfs.hh"
 #include "sleep.hh"
 #include "mounts.hh"
 #include "resume.hh"
@@ -847,7 +848,93 @@ bool target_matches(Ctx &c, const std::string &spec_text_, std::string *err)
         return true;
 }
 
+// What the running kernel's initramfs image contains (issue 10): read with the bounded cpio
+// reader of lib/initramfs.cc, so fixture roots exercise the same code.
+struct InitramfsContents {
+        std::string path;            // the image looked at ("" when none exists)
+        std::optional<std::string> error;  // unreadable: why
+        bool read = false;
+        bool ours = false;           // hibernate-tool's helper and boot script
+        bool itools_resume = false;  // initramfs-tools' scripts/local-premount/resume
+        bool dracut_resume = false;  // dracut's resume module hooks
+        bool systemd_resume = false; // systemd-hibernate-resume (generator or service)
+        bool any_resume() const { return ours || itools_resume || dracut_resume || systemd_resume; }
+        std::string found() const
+        {
+                std::vector<std::string> f;
+                if (ours)
+                        f.emplace_back("hibernate-tool's helper");
+                if (itools_resume)
+                        f.emplace_back("initramfs-tools' resume script");
+                if (dracut_resume)
+                        f.emplace_back("dracut's resume module");
+                if (systemd_resume)
+                        f.emplace_back("systemd-hibernate-resume");
+                return join(f, ", ");
+        }
+};
+
+InitramfsContents inspect_initramfs(Ctx &c)
+{
+        InitramfsContents ic;
+        if (c.rep.kernel_release.empty())
+                return ic;
+        for (std::string p : {"/boot/initrd.img-" + c.rep.kernel_release, "/boot/initramfs-" + c.rep.kernel_release + ".img"})
+                if (c.host.exists(p)) {
+                        ic.path = p;
+                        break;
+                }
+        if (ic.path.empty())
+                return ic;
+        auto names = list_initramfs(c.host, ic.path);
+        if (!names) {
+                ic.error = names.error().message;
+                return ic;
+        }
+        ic.read = true;
+        for (auto &n : *names) {
+                std::string_view base = path_basename(n);
+                if (base == "hibernate-tool" || base.rfind("hibernate-tool-resume", 0) == 0)
+                        ic.ours = true;
+                else if (n == "scripts/local-premount/resume")
+                        ic.itools_resume = true;
+                else if (n.find("dracut/hooks/") != std::string::npos && base.find("resume") != std::string_view::npos)
+                        ic.dracut_resume = true;
+                else if (base.rfind("systemd-hibernate-resume", 0) == 0)
+                        ic.systemd_resume = true;
+        }
+        return ic;
+}
+
+void check_initramfs_paths(Ctx &c);
+
 void check_initramfs(Ctx &c)
+{
+        check_initramfs_paths(c);
+        if (!c.target || c.rep.checks.empty() || c.rep.checks.back().id != "initramfs")
+                return;
+        // Then what the image of the running kernel really holds.
+        InitramfsContents ic = inspect_initramfs(c);
+        auto &res = c.rep.checks.back();
+        std::string fix = "Regenerate the initramfs (update-initramfs -u, or dracut -f) with resume support; "
+                          "hibernate-tool setup installs its hook.";
+        if (ic.read && !ic.any_resume()) {
+                res.status = CheckStatus::Fail;
+                res.detail = "Configuration: " + res.summary + ". " + res.detail;
+                res.summary = "The initramfs of Linux " + c.rep.kernel_release + " (" + ic.path +
+                              ") contains no resume code: no boot would find the image";
+                res.remedy = fix;
+        } else if (ic.read) {
+                res.detail += std::string(res.detail.empty() ? "" : " ") + ic.path + " contains " + ic.found() + ".";
+        } else if (ic.error) {
+                if (res.status == CheckStatus::Pass)
+                        res.status = CheckStatus::Warn;
+                res.detail += std::string(res.detail.empty() ? "" : " ") + "Cannot read the initramfs image " + ic.path +
+                              " to verify its resume support: " + *ic.error + ".";
+        }
+}
+
+void check_initramfs_paths(Ctx &c)
 {
         const char *id = "initramfs";
         bool cmdline_resume = c.cmdline.value("resume").has_value();
@@ -927,8 +1014,16 @@ void check_initramfs(Ctx &c)
                 }
                 if (cmdline_resume)
                         c.add(id, CheckStatus::Pass, "dracut resumes from resume= on the kernel command line");
+                else if (c.cfg.resume_device && inspect_initramfs(c).ours)
+                        c.add(id, CheckStatus::Pass,
+                              "hibernate-tool's helper in the initramfs resumes from [resume] device = " +
+                                      printable(*c.cfg.resume_device));
                 else
-                        c.add(id, CheckStatus::Warn, "dracut needs resume= on the kernel command line", {},
+                        c.add(id, CheckStatus::Fail,
+                              "No boot path would find the image: dracut resumes only from resume= on the kernel "
+                              "command line, and there is none",
+                              "Neither resume= on the kernel command line nor [resume] device for hibernate-tool's "
+                              "helper in the initramfs is set.",
                               "Add resume=" + spec_text(*c.target) + " to the kernel command line.");
                 return;
         }
@@ -948,8 +1043,10 @@ void check_initramfs(Ctx &c)
                 if (ok && cmdline_resume)
                         c.add(id, CheckStatus::Pass, "mkinitcpio resumes from resume= on the kernel command line");
                 else if (ok)
-                        c.add(id, CheckStatus::Warn, "mkinitcpio needs resume= on the kernel command line", {},
-                              "Add resume=" + spec_text(*c.target) + " to the kernel command line.");
+                        c.add(id, CheckStatus::Fail,
+                              "No boot path would find the image: mkinitcpio resumes only from resume= on the kernel "
+                              "command line, and there is none",
+                              {}, "Add resume=" + spec_text(*c.target) + " to the kernel command line.");
                 else
                         c.add(id, CheckStatus::Fail, "mkinitcpio: no resume (or systemd) hook in HOOKS", {},
                               "Add resume to HOOKS in /etc/mkinitcpio.conf after udev and run mkinitcpio -P.");

@@ -62,8 +62,11 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                 cfg.resume_device = *s;
                         } else if (full == "resume.offset") {
                                 auto i = vv.value_exact<int64_t>();
-                                if (!vv.is_integer() || !i || *i < 0)
-                                        return type_error(source_name, vv, full, "a non-negative integer (pages)");
+                                if (!vv.is_integer() || !i || *i < 0 ||
+                                    static_cast<uint64_t>(*i) > (UINT64_MAX - 4096) / 4096)
+                                        return type_error(source_name, vv, full,
+                                                          "a non-negative integer (pages) whose byte position fits "
+                                                          "64 bits");
                                 cfg.resume_offset = static_cast<uint64_t>(*i);
                         } else if (full == "resume.timeout_sec") {
                                 auto i = vv.value_exact<int64_t>();
