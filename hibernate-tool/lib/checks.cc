@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.hh"
+#include "crypttab.hh"
 #include "devices.hh"
 #include "estimate.hh"
 #include "fiemap.hh"
@@ -22,9 +23,9 @@
 
 namespace ht {
 
-const char *const CHECK_IDS[] = {"kernel-support", "lockdown",  "noresume",    "swap-present", "resume-device",
-                                 "resume-offset",  "swap-size", "two-pageset", "image",        "initramfs",
-                                 "bootloader",     nullptr};
+const char *const CHECK_IDS[] = {"kernel-support",  "lockdown",  "noresume",    "swap-present", "resume-device",
+                                 "resume-offset",   "swap-encryption", "swap-size", "two-pageset", "image",
+                                 "initramfs",       "bootloader",      nullptr};
 
 const char *check_status_name(CheckStatus s)
 {
@@ -659,6 +660,99 @@ void check_two_pageset(Ctx &c)
                         : std::string("See the swap-size check."));
 }
 
+// ---- swap-encryption -------------------------------------------------------------------
+
+// The dm-crypt mapping (its dm name) a block device is on: the device itself (dm/uuid
+// "CRYPT-…") or a device below it through sysfs slaves (LVM on LUKS). Bounded depth.
+std::optional<std::string> crypt_mapping(const Host &host, const std::string &name, int depth = 0)
+{
+        if (depth > 8 || name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+                return std::nullopt;
+        std::string sys = "/sys/class/block/" + name;
+        if (auto uuid = host.read_line(sys + "/dm/uuid"); uuid && uuid->rfind("CRYPT-", 0) == 0) {
+                auto dmname = host.read_line(sys + "/dm/name");
+                return dmname ? *dmname : name;
+        }
+        if (auto slaves = host.list_dir(sys + "/slaves"))
+                for (auto &s : *slaves)
+                        if (auto m = crypt_mapping(host, s, depth + 1))
+                                return m;
+        return std::nullopt;
+}
+
+std::string block_name(const Host &host, const std::string &dev)
+{
+        auto canon = host.canonicalize(dev);
+        return std::string(path_basename(canon ? *canon : dev));
+}
+
+void check_swap_encryption(Ctx &c)
+{
+        const char *id = "swap-encryption";
+        if (!c.device) {
+                c.add(id, CheckStatus::Skip, "No resume device to check the encryption of");
+                return;
+        }
+        const std::string &dev = c.device->path;
+        auto mapping = crypt_mapping(c.host, block_name(c.host, dev));
+        CrypttabParse ct;
+        if (auto t = c.host.read_file("/etc/crypttab", 1u << 20))
+                ct = parse_crypttab(*t);
+        if (mapping) {
+                for (auto &e : ct.entries) {
+                        if (e.name != *mapping)
+                                continue;
+                        if (auto why = e.random_key_reason(); !why.empty()) {
+                                c.add(id, CheckStatus::Fail,
+                                      "The resume swap " + dev + " (dm-crypt mapping " + printable(*mapping) +
+                                              ") is encrypted anew at every boot: the image can never be resumed",
+                                      "/etc/crypttab line " + std::to_string(e.line) + ": " + why +
+                                              ", so the next boot cannot read what this one wrote.",
+                                      "Encrypt the swap with LUKS and a persistent passphrase or key unlocked in the "
+                                      "initramfs (crypttab: key none or a key file in the initramfs, options luks, "
+                                      "without swap), or hibernate to another swap.");
+                                return;
+                        }
+                        c.add(id, CheckStatus::Pass,
+                              "The resume swap " + dev + " is encrypted (dm-crypt mapping " + printable(*mapping) +
+                                      ", /etc/crypttab line " + std::to_string(e.line) + ")");
+                        return;
+                }
+                c.add(id, CheckStatus::Pass,
+                      "The resume swap " + dev + " is encrypted (dm-crypt mapping " + printable(*mapping) + ")",
+                      "No /etc/crypttab entry names it; it must be unlocked in the initramfs before the resume.");
+                return;
+        }
+        // Not encrypted: is the root filesystem?
+        std::optional<std::string> root_mapping;
+        if (!c.mounts) {
+                auto m = read_mountinfo(c.host);
+                c.mounts = m ? *m : std::vector<MountEntry>{};
+        }
+        for (auto &m : *c.mounts)
+                if (m.target == "/" && m.source.rfind("/dev/", 0) == 0)
+                        root_mapping = crypt_mapping(c.host, block_name(c.host, m.source));
+        if (!root_mapping) {
+                c.add(id, CheckStatus::Pass, "The resume swap " + dev + " is not encrypted, nor is the root filesystem");
+                return;
+        }
+        std::string summary = "The resume swap " + dev + " is not encrypted, but the root filesystem is (dm-crypt "
+                              "mapping " + printable(*root_mapping) + ")";
+        std::string detail = "The image holds the system's memory, disk encryption keys included, in the clear. "
+                             "[check] unencrypted_swap = \"" +
+                             std::string(c.cfg.unencrypted_swap == Config::UnencryptedSwap::Fail     ? "fail"
+                                         : c.cfg.unencrypted_swap == Config::UnencryptedSwap::Ignore ? "ignore"
+                                                                                                     : "warn") +
+                             "\".";
+        std::string fix = "Put the swap on dm-crypt (LUKS with a persistent key, unlocked in the initramfs), or set "
+                          "[check] unencrypted_swap = \"ignore\" to accept it.";
+        switch (c.cfg.unencrypted_swap) {
+        case Config::UnencryptedSwap::Fail: c.add(id, CheckStatus::Fail, summary, detail, fix); return;
+        case Config::UnencryptedSwap::Warn: c.add(id, CheckStatus::Warn, summary, detail, fix); return;
+        case Config::UnencryptedSwap::Ignore: c.add(id, CheckStatus::Pass, summary, detail); return;
+        }
+}
+
 // ---- image -----------------------------------------------------------------------------
 
 void check_image(Ctx &c)
@@ -1211,6 +1305,7 @@ Report run_checks(const Host &host, const Config &cfg)
         check_swap_present(c);
         check_resume_device(c);
         check_resume_offset(c);
+        check_swap_encryption(c);
         check_swap_size(c);
         check_two_pageset(c);
         check_image(c);

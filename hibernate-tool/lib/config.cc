@@ -94,6 +94,13 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                 if (!bytes)
                                         return type_error(source_name, vv, full, "a size in bytes or a string such as \"4G\"");
                                 cfg.image_size_bytes = bytes;
+                        } else if (full == "check.unencrypted_swap") {
+                                auto u = vv.value_exact<std::string>();
+                                if (!vv.is_string() || !u || (*u != "warn" && *u != "fail" && *u != "ignore"))
+                                        return type_error(source_name, vv, full, "\"warn\", \"fail\" or \"ignore\"");
+                                cfg.unencrypted_swap = *u == "fail"     ? Config::UnencryptedSwap::Fail
+                                                       : *u == "ignore" ? Config::UnencryptedSwap::Ignore
+                                                                        : Config::UnencryptedSwap::Warn;
                         } else if (full == "kernel.pagesets") {
                                 auto s = vv.value_exact<std::string>();
                                 if (!vv.is_string() || !s || (*s != "two" && *s != "stock" && *s != "auto"))

@@ -272,4 +272,75 @@ truncate -s 300 "$R/boot/initrd.img-6.1.0-56-amd64"
 run_check "$R"
 expect initramfs warn 'Cannot read the initramfs image .*truncated'
 
+# ---- 6. encrypted swap ----------------------------------------------------------------------
+# dm NAME MAPPING UUID [SLAVE]: sysfs of device-mapper device NAME (already added as a disk).
+dm() {
+        local d="$R/sys/devices/pci0000:00/virtio/block/$1"
+        mkdir -p "$d/dm" "$d/slaves"
+        echo "$2" > "$d/dm/name"; echo "$3" > "$d/dm/uuid"
+        [ -z "${4:-}" ] || ln -sfn "../../$4" "$d/slaves/$4"
+        mkdir -p "$R/dev/mapper"; ln -sfn "../$1" "$R/dev/mapper/$2"
+}
+# crypt_swap_root: the resume swap is /dev/mapper/cryptswap (dm-0, on /dev/vdb's stand-in).
+crypt_swap_root() {
+        R=$(new_root)
+        rm -f "$R/dev/disk/by-uuid/$UUID_VDB" "$R/dev/disk/by-label/hibswap" "$R/dev/vdb"
+        rm -f "$R/sys/class/block/vdb" "$R/sys/dev/block/254:16"
+        add_swap_disk "$R" dm-0 253 0 1G "$UUID_VDB" hibswap
+        dm dm-0 cryptswap "CRYPT-PLAIN-cryptswap"
+        printf 'Filename Type Size Used Priority\n/dev/dm-0 partition %s 0 -2\n' $((1024 * 1024 - 4)) > "$R/proc/swaps"
+}
+CASE=swap-random-key
+crypt_swap_root
+printf '# <target> <source> <key> <options>\ncryptswap /dev/disk/by-partuuid/0001 /dev/urandom swap,cipher=aes-xts-plain64,size=256\n' > "$R/etc/crypttab"
+run_check "$R"
+expect swap-encryption fail 'resume swap /dev/dm-0 \(dm-crypt mapping cryptswap\) is encrypted anew at every boot: the image can never be resumed \| /etc/crypttab line 2: its key file is /dev/urandom'
+expect_rc 1
+CASE=swap-option-mkswap
+printf 'cryptswap UUID=1234 none luks,swap\n' > "$R/etc/crypttab"
+run_check "$R"
+expect swap-encryption fail 'the swap option re-creates the swap area'
+CASE=swap-plain-keyfile-option
+printf 'cryptswap /dev/vda3 - plain,keyfile=/dev/urandom\n' > "$R/etc/crypttab"
+run_check "$R"
+expect swap-encryption fail 'keyfile=/dev/urandom: a new random key at every boot'
+CASE=swap-luks-persistent
+printf 'cryptswap UUID=1234 none luks,discard\n' > "$R/etc/crypttab"
+run_check "$R"
+expect swap-encryption pass 'resume swap /dev/dm-0 is encrypted \(dm-crypt mapping cryptswap, /etc/crypttab line 1\)'
+
+# root_on_crypt: the root filesystem on dm-1 (LVM) over dm-2 (LUKS); swap stays /dev/vdb.
+root_on_crypt() {
+        R=$(new_root)
+        add_disk "$R" dm-2 253 2 1M; add_disk "$R" dm-1 253 1 1M
+        dm dm-2 luks-root "CRYPT-LUKS2-0123456789abcdef-luks-root"
+        dm dm-1 vg-root "LVM-abcdef" dm-2
+        sed -i 's|254:32 / / rw,relatime shared:1 - ext4 /dev/vdc rw|253:1 / / rw,relatime shared:1 - ext4 /dev/mapper/vg-root rw|' "$R/proc/self/mountinfo"
+}
+CASE=unencrypted-swap-encrypted-root
+root_on_crypt
+run_check "$R"
+expect swap-encryption warn 'resume swap /dev/vdb is not encrypted, but the root filesystem is \(dm-crypt mapping luks-root\)'
+expect_rc 0
+CASE=unencrypted-swap-fail
+mkdir -p "$R/etc/hibernate-tool"; printf '[check]\nunencrypted_swap = "fail"\n' > "$R/etc/hibernate-tool/hibernate.toml"
+run_check "$R"
+expect swap-encryption fail 'not encrypted, but the root filesystem is'
+expect_rc 1
+tool gate --root "$R" --json
+jq -e '.safe == false and (.reasons | map(startswith("swap-encryption")) | any)' >/dev/null <<<"$OUT" && ok || fail "[$CASE] gate: $OUT"
+CASE=unencrypted-swap-ignore
+printf '[check]\nunencrypted_swap = "ignore"\n' > "$R/etc/hibernate-tool/hibernate.toml"
+run_check "$R"
+expect swap-encryption pass 'not encrypted, but the root filesystem is'
+CASE=unencrypted-swap-bad-value
+printf '[check]\nunencrypted_swap = "maybe"\n' > "$R/etc/hibernate-tool/hibernate.toml"
+run_check "$R"
+expect_rc 2
+grep -q 'check.unencrypted_swap' <<<"$ERR" && ok || fail "[$CASE] $ERR"
+CASE=plain-machine
+R=$(new_root)
+run_check "$R"
+expect swap-encryption pass 'not encrypted, nor is the root filesystem'
+
 finish

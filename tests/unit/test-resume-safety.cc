@@ -142,3 +142,37 @@ TEST_CASE("cpio newc names: concatenated archives, bounds, compression by magic"
         std::memcpy(huge.data() + 94, "FFFFFFFF", 8);  // name size
         CHECK_FALSE(list_cpio_buffer(huge));
 }
+
+#include "crypttab.hh"
+
+TEST_CASE("crypttab: fields, comments, options, random keys, bounds")
+{
+        auto p = parse_crypttab("# comment\n"
+                                "cryptswap /dev/vda3 /dev/urandom swap,cipher=aes-xts-plain64\n"
+                                "\n"
+                                "  luks\\040root\tUUID=1234  none luks,discard  # trailing\n"
+                                "broken\n"
+                                "plain1 /dev/vdb - plain,keyfile=/dev/random\n"
+                                "a b c d e\n");
+        REQUIRE(p.entries.size() == 3);
+        CHECK(p.entries[0].line == 2);
+        CHECK(p.entries[0].name == "cryptswap");
+        CHECK(p.entries[0].random_key_reason().find("/dev/urandom") != std::string::npos);
+        CHECK(p.entries[1].name == "luks root");
+        CHECK(p.entries[1].options == std::vector<std::string>{"luks", "discard"});
+        CHECK(p.entries[1].random_key_reason().empty());
+        CHECK(p.entries[2].option_value("keyfile") == std::optional<std::string>("/dev/random"));
+        CHECK_FALSE(p.entries[2].random_key_reason().empty());
+        CHECK(p.warnings.size() == 2);  // "broken" and the 5-field line
+
+        CrypttabEntry e;
+        e.options = {"swap"};
+        CHECK(e.random_key_reason().find("mkswap") != std::string::npos);
+
+        std::string many;
+        for (int i = 0; i < 1100; i++)
+                many += "n" + std::to_string(i) + " /dev/x\n";
+        auto m = parse_crypttab(many);
+        CHECK(m.entries.size() == CRYPTTAB_MAX_ENTRIES);
+        CHECK(parse_crypttab(std::string(5000, 'x') + " y\n").entries.empty());
+}
