@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include "config.hh"
+#include "crypttab.hh"
 #include "devices.hh"
 #include "estimate.hh"
 #include "fiemap.hh"
 #include "bootentry.hh"
 #include "host.hh"
+#include "initramfs.hh"
 #include "sleep.hh"
 #include "mounts.hh"
 #include "resume.hh"
@@ -21,9 +23,9 @@
 
 namespace ht {
 
-const char *const CHECK_IDS[] = {"kernel-support", "lockdown",  "noresume",    "swap-present", "resume-device",
-                                 "resume-offset",  "swap-size", "two-pageset", "image",        "initramfs",
-                                 "bootloader",     nullptr};
+const char *const CHECK_IDS[] = {"kernel-support",  "lockdown",  "noresume",    "swap-present", "resume-device",
+                                 "resume-offset",   "swap-encryption", "swap-size", "two-pageset", "image",
+                                 "initramfs",       "bootloader",      nullptr};
 
 const char *check_status_name(CheckStatus s)
 {
@@ -658,6 +660,99 @@ void check_two_pageset(Ctx &c)
                         : std::string("See the swap-size check."));
 }
 
+// ---- swap-encryption -------------------------------------------------------------------
+
+// The dm-crypt mapping (its dm name) a block device is on: the device itself (dm/uuid
+// "CRYPT-…") or a device below it through sysfs slaves (LVM on LUKS). Bounded depth.
+std::optional<std::string> crypt_mapping(const Host &host, const std::string &name, int depth = 0)
+{
+        if (depth > 8 || name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+                return std::nullopt;
+        std::string sys = "/sys/class/block/" + name;
+        if (auto uuid = host.read_line(sys + "/dm/uuid"); uuid && uuid->rfind("CRYPT-", 0) == 0) {
+                auto dmname = host.read_line(sys + "/dm/name");
+                return dmname ? *dmname : name;
+        }
+        if (auto slaves = host.list_dir(sys + "/slaves"))
+                for (auto &s : *slaves)
+                        if (auto m = crypt_mapping(host, s, depth + 1))
+                                return m;
+        return std::nullopt;
+}
+
+std::string block_name(const Host &host, const std::string &dev)
+{
+        auto canon = host.canonicalize(dev);
+        return std::string(path_basename(canon ? *canon : dev));
+}
+
+void check_swap_encryption(Ctx &c)
+{
+        const char *id = "swap-encryption";
+        if (!c.device) {
+                c.add(id, CheckStatus::Skip, "No resume device to check the encryption of");
+                return;
+        }
+        const std::string &dev = c.device->path;
+        auto mapping = crypt_mapping(c.host, block_name(c.host, dev));
+        CrypttabParse ct;
+        if (auto t = c.host.read_file("/etc/crypttab", 1u << 20))
+                ct = parse_crypttab(*t);
+        if (mapping) {
+                for (auto &e : ct.entries) {
+                        if (e.name != *mapping)
+                                continue;
+                        if (auto why = e.random_key_reason(); !why.empty()) {
+                                c.add(id, CheckStatus::Fail,
+                                      "The resume swap " + dev + " (dm-crypt mapping " + printable(*mapping) +
+                                              ") is encrypted anew at every boot: the image can never be resumed",
+                                      "/etc/crypttab line " + std::to_string(e.line) + ": " + why +
+                                              ", so the next boot cannot read what this one wrote.",
+                                      "Encrypt the swap with LUKS and a persistent passphrase or key unlocked in the "
+                                      "initramfs (crypttab: key none or a key file in the initramfs, options luks, "
+                                      "without swap), or hibernate to another swap.");
+                                return;
+                        }
+                        c.add(id, CheckStatus::Pass,
+                              "The resume swap " + dev + " is encrypted (dm-crypt mapping " + printable(*mapping) +
+                                      ", /etc/crypttab line " + std::to_string(e.line) + ")");
+                        return;
+                }
+                c.add(id, CheckStatus::Pass,
+                      "The resume swap " + dev + " is encrypted (dm-crypt mapping " + printable(*mapping) + ")",
+                      "No /etc/crypttab entry names it; it must be unlocked in the initramfs before the resume.");
+                return;
+        }
+        // Not encrypted: is the root filesystem?
+        std::optional<std::string> root_mapping;
+        if (!c.mounts) {
+                auto m = read_mountinfo(c.host);
+                c.mounts = m ? *m : std::vector<MountEntry>{};
+        }
+        for (auto &m : *c.mounts)
+                if (m.target == "/" && m.source.rfind("/dev/", 0) == 0)
+                        root_mapping = crypt_mapping(c.host, block_name(c.host, m.source));
+        if (!root_mapping) {
+                c.add(id, CheckStatus::Pass, "The resume swap " + dev + " is not encrypted, nor is the root filesystem");
+                return;
+        }
+        std::string summary = "The resume swap " + dev + " is not encrypted, but the root filesystem is (dm-crypt "
+                              "mapping " + printable(*root_mapping) + ")";
+        std::string detail = "The image holds the system's memory, disk encryption keys included, in the clear. "
+                             "[check] unencrypted_swap = \"" +
+                             std::string(c.cfg.unencrypted_swap == Config::UnencryptedSwap::Fail     ? "fail"
+                                         : c.cfg.unencrypted_swap == Config::UnencryptedSwap::Ignore ? "ignore"
+                                                                                                     : "warn") +
+                             "\".";
+        std::string fix = "Put the swap on dm-crypt (LUKS with a persistent key, unlocked in the initramfs), or set "
+                          "[check] unencrypted_swap = \"ignore\" to accept it.";
+        switch (c.cfg.unencrypted_swap) {
+        case Config::UnencryptedSwap::Fail: c.add(id, CheckStatus::Fail, summary, detail, fix); return;
+        case Config::UnencryptedSwap::Warn: c.add(id, CheckStatus::Warn, summary, detail, fix); return;
+        case Config::UnencryptedSwap::Ignore: c.add(id, CheckStatus::Pass, summary, detail); return;
+        }
+}
+
 // ---- image -----------------------------------------------------------------------------
 
 void check_image(Ctx &c)
@@ -847,7 +942,93 @@ bool target_matches(Ctx &c, const std::string &spec_text_, std::string *err)
         return true;
 }
 
+// What the running kernel's initramfs image contains (issue 10): read with the bounded cpio
+// reader of lib/initramfs.cc, so fixture roots exercise the same code.
+struct InitramfsContents {
+        std::string path;            // the image looked at ("" when none exists)
+        std::optional<std::string> error;  // unreadable: why
+        bool read = false;
+        bool ours = false;           // hibernate-tool's helper and boot script
+        bool itools_resume = false;  // initramfs-tools' scripts/local-premount/resume
+        bool dracut_resume = false;  // dracut's resume module hooks
+        bool systemd_resume = false; // systemd-hibernate-resume (generator or service)
+        bool any_resume() const { return ours || itools_resume || dracut_resume || systemd_resume; }
+        std::string found() const
+        {
+                std::vector<std::string> f;
+                if (ours)
+                        f.emplace_back("hibernate-tool's helper");
+                if (itools_resume)
+                        f.emplace_back("initramfs-tools' resume script");
+                if (dracut_resume)
+                        f.emplace_back("dracut's resume module");
+                if (systemd_resume)
+                        f.emplace_back("systemd-hibernate-resume");
+                return join(f, ", ");
+        }
+};
+
+InitramfsContents inspect_initramfs(Ctx &c)
+{
+        InitramfsContents ic;
+        if (c.rep.kernel_release.empty())
+                return ic;
+        for (std::string p : {"/boot/initrd.img-" + c.rep.kernel_release, "/boot/initramfs-" + c.rep.kernel_release + ".img"})
+                if (c.host.exists(p)) {
+                        ic.path = p;
+                        break;
+                }
+        if (ic.path.empty())
+                return ic;
+        auto names = list_initramfs(c.host, ic.path);
+        if (!names) {
+                ic.error = names.error().message;
+                return ic;
+        }
+        ic.read = true;
+        for (auto &n : *names) {
+                std::string_view base = path_basename(n);
+                if (base == "hibernate-tool" || base.rfind("hibernate-tool-resume", 0) == 0)
+                        ic.ours = true;
+                else if (n == "scripts/local-premount/resume")
+                        ic.itools_resume = true;
+                else if (n.find("dracut/hooks/") != std::string::npos && base.find("resume") != std::string_view::npos)
+                        ic.dracut_resume = true;
+                else if (base.rfind("systemd-hibernate-resume", 0) == 0)
+                        ic.systemd_resume = true;
+        }
+        return ic;
+}
+
+void check_initramfs_paths(Ctx &c);
+
 void check_initramfs(Ctx &c)
+{
+        check_initramfs_paths(c);
+        if (!c.target || c.rep.checks.empty() || c.rep.checks.back().id != "initramfs")
+                return;
+        // Then what the image of the running kernel really holds.
+        InitramfsContents ic = inspect_initramfs(c);
+        auto &res = c.rep.checks.back();
+        std::string fix = "Regenerate the initramfs (update-initramfs -u, or dracut -f) with resume support; "
+                          "hibernate-tool setup installs its hook.";
+        if (ic.read && !ic.any_resume()) {
+                res.status = CheckStatus::Fail;
+                res.detail = "Configuration: " + res.summary + ". " + res.detail;
+                res.summary = "The initramfs of Linux " + c.rep.kernel_release + " (" + ic.path +
+                              ") contains no resume code: no boot would find the image";
+                res.remedy = fix;
+        } else if (ic.read) {
+                res.detail += std::string(res.detail.empty() ? "" : " ") + ic.path + " contains " + ic.found() + ".";
+        } else if (ic.error) {
+                if (res.status == CheckStatus::Pass)
+                        res.status = CheckStatus::Warn;
+                res.detail += std::string(res.detail.empty() ? "" : " ") + "Cannot read the initramfs image " + ic.path +
+                              " to verify its resume support: " + *ic.error + ".";
+        }
+}
+
+void check_initramfs_paths(Ctx &c)
 {
         const char *id = "initramfs";
         bool cmdline_resume = c.cmdline.value("resume").has_value();
@@ -927,8 +1108,16 @@ void check_initramfs(Ctx &c)
                 }
                 if (cmdline_resume)
                         c.add(id, CheckStatus::Pass, "dracut resumes from resume= on the kernel command line");
+                else if (c.cfg.resume_device && inspect_initramfs(c).ours)
+                        c.add(id, CheckStatus::Pass,
+                              "hibernate-tool's helper in the initramfs resumes from [resume] device = " +
+                                      printable(*c.cfg.resume_device));
                 else
-                        c.add(id, CheckStatus::Warn, "dracut needs resume= on the kernel command line", {},
+                        c.add(id, CheckStatus::Fail,
+                              "No boot path would find the image: dracut resumes only from resume= on the kernel "
+                              "command line, and there is none",
+                              "Neither resume= on the kernel command line nor [resume] device for hibernate-tool's "
+                              "helper in the initramfs is set.",
                               "Add resume=" + spec_text(*c.target) + " to the kernel command line.");
                 return;
         }
@@ -948,8 +1137,10 @@ void check_initramfs(Ctx &c)
                 if (ok && cmdline_resume)
                         c.add(id, CheckStatus::Pass, "mkinitcpio resumes from resume= on the kernel command line");
                 else if (ok)
-                        c.add(id, CheckStatus::Warn, "mkinitcpio needs resume= on the kernel command line", {},
-                              "Add resume=" + spec_text(*c.target) + " to the kernel command line.");
+                        c.add(id, CheckStatus::Fail,
+                              "No boot path would find the image: mkinitcpio resumes only from resume= on the kernel "
+                              "command line, and there is none",
+                              {}, "Add resume=" + spec_text(*c.target) + " to the kernel command line.");
                 else
                         c.add(id, CheckStatus::Fail, "mkinitcpio: no resume (or systemd) hook in HOOKS", {},
                               "Add resume to HOOKS in /etc/mkinitcpio.conf after udev and run mkinitcpio -P.");
@@ -1114,6 +1305,7 @@ Report run_checks(const Host &host, const Config &cfg)
         check_swap_present(c);
         check_resume_device(c);
         check_resume_offset(c);
+        check_swap_encryption(c);
         check_swap_size(c);
         check_two_pageset(c);
         check_image(c);

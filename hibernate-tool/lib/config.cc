@@ -62,8 +62,11 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                 cfg.resume_device = *s;
                         } else if (full == "resume.offset") {
                                 auto i = vv.value_exact<int64_t>();
-                                if (!vv.is_integer() || !i || *i < 0)
-                                        return type_error(source_name, vv, full, "a non-negative integer (pages)");
+                                if (!vv.is_integer() || !i || *i < 0 ||
+                                    static_cast<uint64_t>(*i) > (UINT64_MAX - 4096) / 4096)
+                                        return type_error(source_name, vv, full,
+                                                          "a non-negative integer (pages) whose byte position fits "
+                                                          "64 bits");
                                 cfg.resume_offset = static_cast<uint64_t>(*i);
                         } else if (full == "resume.timeout_sec") {
                                 auto i = vv.value_exact<int64_t>();
@@ -91,6 +94,13 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                 if (!bytes)
                                         return type_error(source_name, vv, full, "a size in bytes or a string such as \"4G\"");
                                 cfg.image_size_bytes = bytes;
+                        } else if (full == "check.unencrypted_swap") {
+                                auto u = vv.value_exact<std::string>();
+                                if (!vv.is_string() || !u || (*u != "warn" && *u != "fail" && *u != "ignore"))
+                                        return type_error(source_name, vv, full, "\"warn\", \"fail\" or \"ignore\"");
+                                cfg.unencrypted_swap = *u == "fail"     ? Config::UnencryptedSwap::Fail
+                                                       : *u == "ignore" ? Config::UnencryptedSwap::Ignore
+                                                                        : Config::UnencryptedSwap::Warn;
                         } else if (full == "kernel.pagesets") {
                                 auto s = vv.value_exact<std::string>();
                                 if (!vv.is_string() || !s || (*s != "two" && *s != "stock" && *s != "auto"))

@@ -3,6 +3,8 @@
 
 #include <blkid.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <memory>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -30,6 +32,37 @@ std::optional<std::string> lookup(blkid_probe pr, const char *name)
 }
 
 }  // namespace
+
+Result<uint64_t> device_size(const Host &host, const std::string &abs)
+{
+        auto fd = host.open_read(abs);
+        if (!fd)
+                return fd.error();
+        struct ::stat st;
+        uint64_t size = 0;
+        int e = 0;
+        bool blk = false;
+        if (::fstat(*fd, &st) < 0)
+                e = errno;
+        else if ((blk = S_ISBLK(st.st_mode)) && ::ioctl(*fd, BLKGETSIZE64, &size) < 0)
+                e = errno;
+        ::close(*fd);
+        if (e)
+                return Error::from_errno(e, "Failed to get the size of '" + abs + "'");
+        if (blk)
+                return size;
+        // A stand-in file in a fixture root: the size sysfs gives (512-byte sectors), as for
+        // the real device; the file itself may be smaller than the device it stands for.
+        auto canon = host.canonicalize(abs);
+        std::string name(path_basename(canon ? *canon : abs));
+        auto line = host.read_line("/sys/class/block/" + name + "/size");
+        if (!line)
+                return Error{ENODATA, "The size of '" + abs + "' is unknown (no /sys/class/block/" + name + "/size)"};
+        auto sectors = parse_u64(*line);
+        if (!sectors || *sectors > UINT64_MAX / 512)
+                return Error{EINVAL, "/sys/class/block/" + name + "/size holds '" + printable(*line) + "'"};
+        return *sectors * 512;
+}
 
 Result<ProbeInfo> probe_device(const Host &host, const std::string &abs, uint64_t offset, bool swap_only)
 {

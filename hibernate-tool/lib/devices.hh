@@ -33,6 +33,10 @@ struct ProbeInfo {
 // With swap_only, only the swap and hibernation-image probers run (a fraction of the I/O).
 Result<ProbeInfo> probe_device(const Host &host, const std::string &abs, uint64_t offset = 0, bool swap_only = false);
 
+// Size in bytes of a block device (BLKGETSIZE64); for anything else (a stand-in file in a
+// fixture root), /sys/class/block/NAME/size inside the root. ENODATA: unknown.
+Result<uint64_t> device_size(const Host &host, const std::string &abs);
+
 // Device number of a device path: st_rdev for a block device node; for a regular file in a
 // fixture root, /sys/class/block/<name>/dev inside the root.
 Result<DevNum> device_number(const Host &host, const std::string &abs);

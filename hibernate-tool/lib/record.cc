@@ -52,7 +52,8 @@ void put64(std::string &s, size_t o, uint64_t v)
                 s[o + i] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
-constexpr size_t HDR = 92;
+constexpr size_t HDR_V1 = 92;
+constexpr size_t HDR = 104;
 constexpr size_t ENTRY = 32;
 constexpr size_t RELEASE_LEN = 65;
 
@@ -149,12 +150,14 @@ Result<std::string> encode_record(const HibRecord &r)
                                             " filesystems) does not fit the swap header's free space"};
         std::string b(len, '\0');
         std::memcpy(b.data(), RECORD_MAGIC.data(), 8);
-        put16(b, 8, r.version);
+        put16(b, 8, RECORD_VERSION);
         put16(b, 10, static_cast<uint16_t>(len));
         put64(b, 16, r.created);
         std::memcpy(b.data() + 24, r.kernel_release.data(), r.kernel_release.size());
         b[89] = static_cast<char>(r.filesystems.size());
         put16(b, 90, static_cast<uint16_t>(r.boot_entry.size()));
+        b[92] = static_cast<char>(r.state);
+        put64(b, 96, r.state == RecordState::Bound ? r.image_id : 0);
         std::memcpy(b.data() + HDR, r.boot_entry.data(), r.boot_entry.size());
         size_t o = HDR + r.boot_entry.size();
         for (auto &f : r.filesystems) {
@@ -171,7 +174,7 @@ Result<std::string> encode_record(const HibRecord &r)
 
 Result<std::optional<HibRecord>> decode_record(std::string_view region)
 {
-        if (region.size() < HDR || region.substr(0, 8) != RECORD_MAGIC)
+        if (region.size() < HDR_V1 || region.substr(0, 8) != RECORD_MAGIC)
                 return std::optional<HibRecord>{};
         HibRecord r;
         r.version = get16(region, 8);
@@ -180,7 +183,8 @@ Result<std::optional<HibRecord>> decode_record(std::string_view region)
                 return Error{ENOTSUP, "the hibernation record has format version " + std::to_string(r.version) +
                                               ", newer than this hibernate-tool understands (" +
                                               std::to_string(RECORD_VERSION) + ")"};
-        if (r.version == 0 || len < HDR || len > region.size())
+        size_t hdr = r.version == 1 ? HDR_V1 : HDR;
+        if (r.version == 0 || len < hdr || len > region.size())
                 return Error{EBADMSG, "the hibernation record has a bad length or version"};
         if (crc32_ieee(region.substr(16, len - 16)) != get32(region, 12))
                 return Error{EBADMSG, "the hibernation record fails its checksum"};
@@ -189,10 +193,19 @@ Result<std::optional<HibRecord>> decode_record(std::string_view region)
         r.kernel_release = std::string(rel.substr(0, rel.find('\0')));
         size_t n = static_cast<unsigned char>(region[89]);
         size_t bl = get16(region, 90);
-        if (HDR + bl + n * ENTRY != len)
+        if (hdr + bl + n * ENTRY != len)
                 return Error{EBADMSG, "the hibernation record's entries do not add up to its length"};
-        r.boot_entry = std::string(region.substr(HDR, bl));
-        size_t o = HDR + bl;
+        if (r.version >= 2) {
+                uint8_t state = static_cast<uint8_t>(region[92]);
+                if (state > 1)
+                        return Error{EBADMSG, "the hibernation record has an unknown state " + std::to_string(state)};
+                r.state = static_cast<RecordState>(state);
+                r.image_id = get64(region, 96);
+                if ((r.state == RecordState::Bound) != (r.image_id != 0))
+                        return Error{EBADMSG, "the hibernation record's state and image fingerprint disagree"};
+        }
+        r.boot_entry = std::string(region.substr(hdr, bl));
+        size_t o = hdr + bl;
         for (size_t i = 0; i < n; i++, o += ENTRY) {
                 FsMark f;
                 std::memcpy(f.uuid.data(), region.data() + o, 16);
@@ -204,6 +217,51 @@ Result<std::optional<HibRecord>> decode_record(std::string_view region)
                 r.filesystems.push_back(f);
         }
         return std::optional<HibRecord>{r};
+}
+
+uint64_t image_fingerprint(std::string_view header_page, std::string_view map_page, std::string_view info_page)
+{
+        uint64_t h = 0xcbf29ce484222325ULL;
+        auto feed = [&](std::string_view s) {
+                for (unsigned char c : s) {
+                        h ^= c;
+                        h *= 0x100000001b3ULL;
+                }
+                // length separator: "ab"+"" differs from "a"+"b"
+                for (int i = 0; i < 8; i++) {
+                        h ^= (s.size() >> (8 * i)) & 0xff;
+                        h *= 0x100000001b3ULL;
+                }
+        };
+        feed(header_page.size() >= 40 ? header_page.substr(header_page.size() - 40, 20) : header_page);
+        feed(map_page);
+        feed(info_page);
+        return h ? h : 1;
+}
+
+bool record_matches(const HibRecord &r, uint64_t fingerprint)
+{
+        return r.state == RecordState::Armed || r.image_id == fingerprint;
+}
+
+Result<std::string> page_with_record(std::string_view page, const HibRecord *rec)
+{
+        if (page.size() < RECORD_END)
+                return Error{EINVAL, "the swap header page is too small for the hibernation record"};
+        std::string np(page);
+        std::memset(np.data() + RECORD_OFFSET, 0, RECORD_END - RECORD_OFFSET);
+        if (rec) {
+                auto bytes = encode_record(*rec);
+                if (!bytes)
+                        return bytes.error();
+                std::memcpy(np.data() + RECORD_OFFSET, bytes->data(), bytes->size());
+        }
+        return np;
+}
+
+bool page_has_record(std::string_view page)
+{
+        return page.size() >= RECORD_END && page.substr(RECORD_OFFSET, RECORD_MAGIC.size()) == RECORD_MAGIC;
 }
 
 Result<FsMark> parse_ext_superblock(std::string_view sb)

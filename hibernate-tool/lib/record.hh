@@ -11,17 +11,30 @@
 //   [2048, 4056)   the record (RECORD_OFFSET, RECORD_MAX)
 //   [4056, 4096)   the kernel's swsusp header (hw_sig, crc32, image, flags, orig_sig, sig)
 //
-// Record v1 (little-endian):
-//   0  8  magic "HTRECORD"        8  u16 version (1)     10 u16 total length
+// Record v2 (little-endian; v1 is the same without bytes 92-103, its boot entry at 92):
+//   0  8  magic "HTRECORD"        8  u16 version (2)     10 u16 total length
 //   12 u32 CRC-32 (IEEE) of bytes [16, length)
 //   16 u64 creation time (Unix seconds)
 //   24 65 kernel release (NUL-padded)
 //   89 u8  number of filesystem entries N
-//   90 u16 boot entry length L     92 L bytes boot entry id
+//   90 u16 boot entry length L
+//   92 u8  state (0 armed, 1 bound)   93 3 bytes reserved (0)
+//   96 u64 image fingerprint (0 while armed)
+//   104 L bytes boot entry id
 //   then N entries of 32 bytes:
 //      0 16 filesystem UUID   16 u8 kind (1 ext2/3/4, 2 btrfs, 3 xfs, 0 other)
 //      17 u8 flags (bit 0: ext4 needs_recovery was set)   18 u16 mount count
 //      20 u32 reserved (0)     24 u64 last mount time
+//
+// Lifetime: a record speaks for exactly one image. `record` (the sleep hook's pre) writes it
+// *armed*: it stands for the next image the kernel writes. When the resume helper hands that
+// image to the kernel it *binds* the record to it (state bound + the image's fingerprint:
+// bytes the kernel writes anew for every image — the swsusp header's hw_sig, crc32, image
+// sector and flags — and the image's first map page and swsusp_info page). A bound record
+// whose fingerprint differs from the image found is stale and ignored ("no record"). The
+// record is cleared by invalidation, by `post` (after resume, failure, refusal and at the
+// next boot) and by the resume helper whenever it finds no image, so a stale armed record
+// needs a hibernation that passed neither the helper nor `post` (see hibernate-tool(8)).
 #pragma once
 
 #include <array>
@@ -37,7 +50,7 @@ namespace ht {
 
 inline constexpr size_t RECORD_OFFSET = 2048;
 inline constexpr size_t RECORD_END = 4056;  // the swsusp header starts here (PAGE_SIZE 4096)
-inline constexpr uint16_t RECORD_VERSION = 1;
+inline constexpr uint16_t RECORD_VERSION = 2;
 inline constexpr std::string_view RECORD_MAGIC = "HTRECORD";
 
 enum class FsKind : uint8_t { Other = 0, Ext = 1, Btrfs = 2, Xfs = 3 };
@@ -59,8 +72,12 @@ struct FsMark {
         std::string uuid_str() const;
 };
 
+enum class RecordState : uint8_t { Armed = 0, Bound = 1 };
+
 struct HibRecord {
         uint16_t version = RECORD_VERSION;
+        RecordState state = RecordState::Armed;
+        uint64_t image_id = 0;  // fingerprint of the image it is bound to (state Bound)
         uint64_t created = 0;
         std::string kernel_release;
         std::string boot_entry;
@@ -75,6 +92,21 @@ Result<std::string> encode_record(const HibRecord &r);
 // Decodes the record region. nullopt: no record there (no magic).
 // Error code ENOTSUP: a newer format version (message names it); EBADMSG: corrupt.
 Result<std::optional<HibRecord>> decode_record(std::string_view region);
+
+// The fingerprint of an image: FNV-1a 64 over what the kernel writes anew for each image —
+// the swsusp header's hw_sig, crc32, image and flags (the 20 bytes before orig_sig) — and
+// the image's first swap map page and swsusp_info page (either may be empty when
+// unreadable). Never 0.
+uint64_t image_fingerprint(std::string_view header_page, std::string_view map_page, std::string_view info_page);
+
+// Whether a decoded record speaks for the image with this fingerprint: an armed record
+// speaks for the first image after it, a bound one only for the image it was bound to.
+bool record_matches(const HibRecord &r, uint64_t fingerprint);
+
+// The header page with the record region replaced by rec (nullptr: cleared).
+Result<std::string> page_with_record(std::string_view page, const HibRecord *rec);
+// True when the page's record region starts with our magic (a record, maybe corrupt).
+bool page_has_record(std::string_view page);
 
 // ext2/3/4 superblock (the 1024 bytes at byte 1024 of the filesystem).
 Result<FsMark> parse_ext_superblock(std::string_view sb);

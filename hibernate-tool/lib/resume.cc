@@ -16,6 +16,32 @@ const char *resume_source_name(ResumeSource s)
         return "auto";
 }
 
+Result<uint64_t> resume_offset_bytes(uint64_t pages, size_t page_size, uint64_t device_bytes, const std::string &device)
+{
+        if (page_size == 0 || pages > (UINT64_MAX - page_size) / page_size)
+                return Error{ERANGE, "resume_offset=" + std::to_string(pages) + " is out of range: its byte position "
+                                     "overflows 64 bits"};
+        uint64_t bytes = pages * page_size;
+        if (device_bytes && bytes + page_size > device_bytes)
+                return Error{ERANGE, "resume_offset=" + std::to_string(pages) + " lies outside " +
+                                             (device.empty() ? std::string("the resume device") : device) + " (" +
+                                             std::to_string(device_bytes / page_size) + " pages of " +
+                                             std::to_string(page_size) + " bytes)"};
+        return bytes;
+}
+
+namespace {
+
+// Rejects offsets whose byte position overflows for the smallest page size (4096).
+Status offset_in_range(uint64_t v, const std::string &where)
+{
+        if (auto b = resume_offset_bytes(v, 4096, 0, {}); !b)
+                return Error{ERANGE, b.error().message + " (" + where + ")"};
+        return ok_status();
+}
+
+}  // namespace
+
 bool resume_disabled(const Cmdline &c, std::string *why)
 {
         if (c.has_flag("noresume")) {
@@ -73,6 +99,8 @@ Result<std::optional<ResumeTarget>> select_resume_target(const ResumeInputs &in,
                 if (!v)
                         return Error{EINVAL, "resume_offset=" + printable(*o) + " on the kernel command line is not a "
                                                      "page number"};
+                if (auto st = offset_in_range(*v, "kernel command line"); !st)
+                        return st.error();
                 t.offset = *v;
                 t.offset_origin = "cmdline";
         } else if (in.sysfs_resume_offset && have && t.source != ResumeSource::Config) {
@@ -80,12 +108,16 @@ Result<std::optional<ResumeTarget>> select_resume_target(const ResumeInputs &in,
                 if (!v)
                         return Error{EINVAL, "/sys/power/resume_offset holds '" + printable(*in.sysfs_resume_offset) +
                                                      "'"};
+                if (auto st = offset_in_range(*v, "/sys/power/resume_offset"); !st)
+                        return st.error();
                 if (*v != 0 || t.source == ResumeSource::Sysfs) {
                         t.offset = *v;
                         t.offset_origin = "sysfs";
                 }
         }
         if (!t.offset && cfg.resume_offset) {
+                if (auto st = offset_in_range(*cfg.resume_offset, "[resume] offset in the configuration"); !st)
+                        return st.error();
                 t.offset = cfg.resume_offset;
                 t.offset_origin = "config";
         }

@@ -37,6 +37,12 @@ struct ResumeInputs {
 // configured is garbage (e.g. resume=foo bar, resume_offset=-1).
 Result<std::optional<ResumeTarget>> select_resume_target(const ResumeInputs &in, const Config &cfg);
 
+// The byte position of the page resume_offset on its device (the swap header of a swap
+// file). Error, with one message naming the offset: its byte position overflows 64 bits, or
+// (device_bytes known, non-zero) the page does not lie entirely inside the device.
+Result<uint64_t> resume_offset_bytes(uint64_t offset_pages, size_t page_size, uint64_t device_bytes,
+                                     const std::string &device);
+
 // True when the kernel command line disables resume or hibernation; why names the token.
 bool resume_disabled(const Cmdline &c, std::string *why);
 

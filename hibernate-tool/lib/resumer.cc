@@ -183,6 +183,33 @@ Result<std::string> invalidate_target(const Host &host, const Config &cfg)
         return t.device->path;
 }
 
+Result<std::optional<std::string>> clear_stale_record(const Host &host, const Config &cfg)
+{
+        TargetResolver t(host, cfg);
+        if (auto st = t.load_inputs(); !st)
+                return st.error();
+        t.resolve();
+        if (t.target_error)
+                return Error{EINVAL, *t.target_error};
+        if (!t.target || !t.device)
+                return std::optional<std::string>{};
+        uint64_t off = t.header_offset();
+        auto page = read_header_page(host, t.device->path, off, 4096);
+        if (!page)
+                return page.error();
+        if (!page_has_record(*page))
+                return std::optional<std::string>{};
+        auto h = parse_swsusp_header(*page);
+        if (!h || h->kind != SwapSignature::Swap)
+                return std::optional<std::string>{};  // an image waits: the record speaks for it
+        auto np = page_with_record(*page, nullptr);
+        if (!np)
+                return np.error();
+        if (auto st = write_header_page(host, t.device->path, off, *np); !st)
+                return st.error();
+        return std::optional<std::string>{t.device->path};
+}
+
 // ---- resume ------------------------------------------------------------------------------
 
 namespace {
@@ -246,27 +273,165 @@ void log_kmsg(const Host &host, const std::string &line)
         ::close(fd);
 }
 
-// Finds a filesystem by UUID: udev link, else probing every block device in sysfs.
-std::optional<std::string> find_fs(const Host &host, const std::string &uuid)
+}  // namespace
+
+// ---- the decision ------------------------------------------------------------------------
+
+Decision decide_resume(const DecisionInput &in)
 {
-        DeviceSpec spec;
-        spec.kind = SpecKind::Uuid;
-        spec.value = uuid;
-        std::vector<std::string> cands;
-        if (auto names = host.list_dir("/sys/class/block"))
-                for (auto &n : *names)
-                        cands.push_back("/dev/" + n);
-        if (!host.is_real_root())
-                if (auto names = host.list_dir("/dev"))
-                        for (auto &n : *names)
-                                cands.push_back("/dev/" + n);
-        auto d = resolve_device(host, spec, cands);
-        if (!d)
-                return std::nullopt;
-        return d->path;
+        Decision d;
+        auto refuse = [&](std::string msg) {
+                d.kind = Decision::Kind::Refuse;
+                d.text = std::move(msg);
+                return d;
+        };
+        auto invalidate = [&](std::string why) {
+                d.kind = Decision::Kind::Invalidate;
+                d.text = std::move(why);
+                return d;
+        };
+        auto hdr = parse_swsusp_header(in.header_page);
+        if (!hdr || hdr->kind != SwapSignature::Hibernate) {
+                d.kind = Decision::Kind::NoImage;
+                d.text = "not resuming: the image on " + in.device +
+                         " was written by another hibernation tool; leaving it alone";
+                return d;
+        }
+        auto read_page = [&](uint64_t pg) -> Result<std::string> {
+                if (pg == 0 || pg > UINT64_MAX / 4096 - in.header_offset / 4096)
+                        return Error{EINVAL, "page offset " + std::to_string(pg) + " is out of range"};
+                if (!in.read_page)
+                        return Error{EIO, "no page reader"};
+                return in.read_page(pg);
+        };
+        // The image's first map page and swsusp_info page: its identity, and its structure.
+        std::string corrupt;
+        std::string map_bytes, info_bytes;
+        if (auto mp = read_page(hdr->image); !mp) {
+                corrupt = "image map page: " + mp.error().message;
+        } else {
+                map_bytes = *mp;
+                if (auto head = parse_swap_map_page(*mp); !head) {
+                        corrupt = head.error().message;
+                } else if (auto ip = read_page(head->first_entry); !ip) {
+                        corrupt = "image header page: " + ip.error().message;
+                } else {
+                        info_bytes = *ip;
+                        if (auto in2 = parse_swsusp_info(*ip, 4096); !in2)
+                                corrupt = in2.error().message;
+                        else
+                                d.info = *in2;
+                }
+        }
+        d.fingerprint = image_fingerprint(in.header_page, map_bytes, info_bytes);
+
+        // The record: only one that speaks for this image counts.
+        std::string_view region = in.header_page.size() >= RECORD_END
+                                          ? in.header_page.substr(RECORD_OFFSET, RECORD_END - RECORD_OFFSET)
+                                          : std::string_view();
+        auto rec = decode_record(region);
+        if (!rec)
+                return refuse("not resuming: " + rec.error().message + "; image kept (boot with noresume to discard it)");
+        if (*rec) {
+                if (record_matches(**rec, d.fingerprint)) {
+                        d.record = **rec;
+                } else {
+                        d.stale_record = true;
+                        d.warnings.push_back("the hibernation record on " + in.device + " (written by Linux " +
+                                             printable((*rec)->kernel_release) +
+                                             ") belongs to an earlier image; ignoring it");
+                }
+        }
+        std::string writer = d.record ? d.record->kernel_release : std::string();
+        std::string boot_this = writer.empty() ? "the kernel that wrote it (no record names it)"
+                                               : "Linux " + writer +
+                                                         (d.record->boot_entry.empty()
+                                                                  ? ""
+                                                                  : " (boot entry " + d.record->boot_entry + ")");
+
+        // Kernel compatibility: flags this kernel does not know, or (non-x86_64) another build.
+        uint32_t unknown = hdr->flags & ~known_swsusp_flags(in.running_release);
+        if (unknown) {
+                char buf[16];
+                std::snprintf(buf, sizeof buf, "0x%x", unknown);
+                return refuse("not resuming: the image uses header flags " + std::string(buf) + " that Linux " +
+                              in.running_release + " does not understand (e.g. LZ4 from 6.9 on); image kept: boot " +
+                              boot_this + " to resume it");
+        }
+        // A two-pageset image: pageset 2 is reloaded by the image's kernel after the jump, from
+        // its own map chain; what can be checked without reading it all is checked here.
+        if (corrupt.empty()) {
+                auto l = validate_pageset2(
+                        *hdr, d.info,
+                        image_page_limit(*hdr, in.header_offset,
+                                         in.device_bytes ? in.header_offset + in.device_bytes : 0, 4096),
+                        4096, read_page);
+                if (!l)
+                        corrupt = l.error().message;
+                else
+                        d.pageset2 = *l;
+        }
+        if (!corrupt.empty())
+                return refuse("not resuming: the image on " + in.device + " is corrupt (" + corrupt +
+                              "); image kept (boot with noresume to discard it)");
+        if (!d.info.x86_64_arch_record && !d.info.release.empty() && d.info.release != in.running_release)
+                return refuse("not resuming: the image was written by Linux " + d.info.release +
+                              ", which this architecture requires to restore it; image kept: boot Linux " +
+                              d.info.release);
+
+        // Filesystems changed since hibernation? Decided only on what was read: a filesystem
+        // that is missing or whose superblock cannot be read keeps the image (refused).
+        if (!d.record) {
+                if (in.require_record)
+                        return invalidate("the image has no hibernation record, so its filesystems cannot be verified "
+                                          "([resume] require_record = true)");
+                d.warnings.push_back("the image has no hibernation record (hibernated by other means): its "
+                                     "filesystems cannot be verified");
+                d.kind = Decision::Kind::Resume;
+                return d;
+        }
+        std::string refusal;
+        for (auto &f : d.record->filesystems) {
+                std::string name = "filesystem UUID=" + f.uuid_str();
+                FsObservation now = in.observe ? in.observe(f) : FsObservation{};
+                if (now.state == FsObservation::State::Missing) {
+                        if (refusal.empty())
+                                refusal = name + " recorded at hibernation is not present" +
+                                          (now.error.empty() ? "" : " (" + now.error + ")");
+                        continue;
+                }
+                if (now.state == FsObservation::State::Unreadable) {
+                        if (refusal.empty())
+                                refusal = name + " on " + now.path + " cannot be read (" + now.error + ")";
+                        continue;
+                }
+                if (!fs_kind_covered(f.kind)) {
+                        d.warnings.push_back(std::string(fs_kind_name(f.kind)) + " " + name +
+                                             " has no change marker the initramfs can read; not verified");
+                        continue;
+                }
+                auto mark = parse_ext_superblock(now.superblock);
+                if (!mark) {
+                        if (refusal.empty())
+                                refusal = name + " on " + now.path + " cannot be verified (" + mark.error().message + ")";
+                        continue;
+                }
+                if (mark->uuid != f.uuid) {
+                        if (refusal.empty())
+                                refusal = name + ": " + now.path + " holds filesystem UUID=" + mark->uuid_str() +
+                                          " instead";
+                        continue;
+                }
+                if (auto ch = fs_change(f, *mark); !ch.empty())
+                        return invalidate(name + " on " + now.path + " was " + ch + ", resuming would corrupt it");
+        }
+        if (!refusal.empty())
+                return refuse("not resuming: " + refusal + "; image kept (boot with noresume to discard it)");
+        d.kind = Decision::Kind::Resume;
+        return d;
 }
 
-}  // namespace
+// ---- resume ------------------------------------------------------------------------------
 
 ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOptions &opts)
 {
@@ -306,21 +471,48 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
         }
         if (cmdline.has_flag("resumewait"))
                 timeout_ms = -1;
+        // One bound for the resume device and every recorded filesystem.
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
+        auto remaining = [&]() -> long {
+                if (timeout_ms < 0)
+                        return -1;
+                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                                  std::chrono::steady_clock::now());
+                return left.count() > 0 ? static_cast<long>(left.count()) : 0;
+        };
+        std::string bound_text = timeout_ms >= 0 ? " within " + std::to_string(timeout_ms / 1000) + " s" : "";
 
-        auto dev = wait_for_device(host, target.spec, timeout_ms, {});
+        auto dev = wait_for_device(host, target.spec, remaining(), {});
         if (!dev)
                 return done(disabled ? "disabled" : "no-device",
                             "not resuming: resume device " + printable(target.spec.original) + " did not appear" +
-                                    (timeout_ms >= 0 ? " within " + std::to_string(timeout_ms / 1000) + " s" : "") +
-                                    " (" + dev.error().message + ")");
+                                    bound_text + " (" + dev.error().message + ")");
         o.device = dev->path;
-        uint64_t off = target.offset.value_or(0) * 4096;
+        auto size = device_size(host, dev->path);
+        auto offb = resume_offset_bytes(target.offset.value_or(0), 4096, size ? *size : 0, dev->path);
+        if (!offb)
+                return done("error", "not resuming: " + offb.error().message);
+        uint64_t off = *offb;
         auto probe = probe_device(host, dev->path, off, true);
-        if (!probe || probe->type != "swsuspend")
+        if (!probe || probe->type != "swsuspend") {
+                std::string cleared;
+                if (!opts.dry_run)
+                        if (auto pg = read_header_page(host, dev->path, off, 4096); pg && page_has_record(*pg)) {
+                                auto h = parse_swsusp_header(*pg);
+                                auto np = page_with_record(*pg, nullptr);
+                                if (h && h->kind == SwapSignature::Swap && np) {
+                                        if (auto st = write_header_page(host, dev->path, off, *np); st)
+                                                cleared = "; stale hibernation record cleared";
+                                        else
+                                                o.warnings.push_back("cannot clear the stale hibernation record: " +
+                                                                     st.error().message);
+                                }
+                        }
                 return done(disabled ? "disabled" : "no-image",
                             disabled ? "not resuming: " + why_disabled + " on the kernel command line; no image on " +
-                                               dev->path
-                                     : "not resuming: no hibernation image on " + dev->path);
+                                               dev->path + cleared
+                                     : "not resuming: no hibernation image on " + dev->path + cleared);
+        }
 
         auto page = read_header_page(host, dev->path, off, 4096);
         if (!page)
@@ -344,105 +536,86 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
         if (disabled)
                 return invalidate(why_disabled + " on the kernel command line");
 
-        // The record (if any) names the kernel that wrote the image.
-        auto rec = decode_record(std::string_view(*page).substr(RECORD_OFFSET, RECORD_END - RECORD_OFFSET));
-        if (!rec)
-                return done("refused", "not resuming: " + rec.error().message +
-                                               "; image kept (boot with noresume to discard it)");
-        std::string writer = *rec ? (*rec)->kernel_release : std::string();
-        std::string boot_this = writer.empty() ? "the kernel that wrote it (no record names it)" : "Linux " + writer +
-                                                 ((*rec)->boot_entry.empty() ? "" : " (boot entry " + (*rec)->boot_entry + ")");
-
-        // Kernel compatibility: flags this kernel does not know, or (non-x86_64) another build.
-        std::string running = kernel_release(host);
-        uint32_t unknown = hdr->flags & ~known_swsusp_flags(running);
-        if (unknown) {
-                char buf[16];
-                std::snprintf(buf, sizeof buf, "0x%x", unknown);
-                return done("refused", "not resuming: the image uses header flags " + std::string(buf) +
-                                               " that Linux " + running + " does not understand (e.g. LZ4 from 6.9 on); "
-                                               "image kept: boot " + boot_this + " to resume it");
-        }
-        // Walk to swsusp_info: a corrupt header is refused, never repaired.
-        auto read_page = [&](uint64_t pg) -> Result<std::string> {
-                if (pg == 0 || pg > UINT64_MAX / 4096 - off / 4096)
-                        return Error{EINVAL, "page offset " + std::to_string(pg) + " is out of range"};
-                return host.read_at(dev->path, pg * 4096, 4096);
-        };
-        std::string corrupt;
-        SwsuspInfo info;
-        if (auto mp = read_page(hdr->image); !mp)
-                corrupt = "image map page: " + mp.error().message;
-        else if (auto head = parse_swap_map_page(*mp); !head)
-                corrupt = head.error().message;
-        else if (auto ip = read_page(head->first_entry); !ip)
-                corrupt = "image header page: " + ip.error().message;
-        else if (auto in2 = parse_swsusp_info(*ip, 4096); !in2)
-                corrupt = in2.error().message;
-        else
-                info = *in2;
-        // A two-pageset image: pageset 2 is reloaded by the image's kernel after the jump, from
-        // its own map chain; what can be checked without reading it all is checked here.
-        Pageset2Layout ps2;
-        if (corrupt.empty()) {
-                auto l = validate_pageset2(*hdr, info, image_page_limit(*hdr, off, off + probe->size_bytes, 4096), 4096,
-                                           read_page);
-                if (!l)
-                        corrupt = l.error().message;
-                else
-                        ps2 = *l;
-        }
-        std::string ps2_text = ps2.present ? ", two pagesets: " + std::to_string(ps2.pages) + " pages in pageset 2"
-                                           : std::string();
-        if (!corrupt.empty())
-                return done("refused", "not resuming: the image on " + dev->path + " is corrupt (" + corrupt +
-                                               "); image kept (boot with noresume to discard it)");
-        if (!info.x86_64_arch_record && !info.release.empty() && info.release != running)
-                return done("refused", "not resuming: the image was written by Linux " + info.release +
-                                               ", which this architecture requires to restore it; image kept: boot " +
-                                               "Linux " + info.release);
-
-        // Filesystems changed since hibernation?
-        if (!*rec) {
-                if (cfg.require_record)
-                        return invalidate("the image has no hibernation record, so its filesystems cannot be verified "
-                                          "([resume] require_record = true)");
-                o.warnings.push_back("the image has no hibernation record (hibernated by other means): its "
-                                     "filesystems cannot be verified");
-        } else {
-                for (auto &f : (*rec)->filesystems) {
-                        if (!fs_kind_covered(f.kind)) {
-                                o.warnings.push_back(std::string(fs_kind_name(f.kind)) + " filesystem UUID=" + f.uuid_str() +
-                                                     " has no change marker the initramfs can read; not verified");
-                                continue;
-                        }
-                        auto path = find_fs(host, f.uuid_str());
-                        if (!path) {
-                                o.warnings.push_back("filesystem UUID=" + f.uuid_str() + " recorded at hibernation is not "
-                                                     "present");
-                                continue;
-                        }
-                        auto sb = host.read_at(*path, 1024, 1024);
-                        auto now = sb ? parse_ext_superblock(*sb) : Result<FsMark>(sb.error());
-                        if (!now)
-                                return invalidate("filesystem UUID=" + f.uuid_str() + " on " + *path +
-                                                  " cannot be verified (" + now.error().message + ")");
-                        if (auto ch = fs_change(f, *now); !ch.empty())
-                                return invalidate("filesystem UUID=" + f.uuid_str() + " on " + *path + " was " + ch +
-                                                  ", resuming would corrupt it");
+        // Recorded filesystems are waited for within the same bound as the resume device.
+        std::vector<std::string> fixture_devs;
+        if (!host.is_real_root())
+                if (auto names = host.list_dir("/dev"))
+                        for (auto &n : *names)
+                                fixture_devs.push_back("/dev/" + n);
+        DecisionInput din;
+        din.device = dev->path;
+        din.header_page = *page;
+        din.header_offset = off;
+        din.device_bytes = probe->size_bytes;
+        din.running_release = kernel_release(host);
+        din.require_record = cfg.require_record;
+        din.read_page = [&](uint64_t pg) { return host.read_at(dev->path, pg * 4096, 4096); };
+        din.observe = [&](const FsMark &f) {
+                FsObservation ob;
+                DeviceSpec spec;
+                spec.kind = SpecKind::Uuid;
+                spec.value = spec.original = f.uuid_str();
+                auto fs = wait_for_device(host, spec, remaining(), fixture_devs);
+                if (!fs) {
+                        ob.error = "it did not appear" + bound_text;
+                        return ob;
                 }
+                ob.path = fs->path;
+                Result<std::string> sb = Error{EIO, "not read"};
+                for (int attempt = 0; attempt < 2 && !sb; attempt++)
+                        sb = host.read_at(fs->path, 1024, 1024);
+                if (!sb) {
+                        ob.state = FsObservation::State::Unreadable;
+                        ob.error = sb.error().message;
+                        return ob;
+                }
+                ob.state = FsObservation::State::Present;
+                ob.superblock = *sb;
+                return ob;
+        };
+        Decision d = decide_resume(din);
+        for (auto &w : d.warnings)
+                o.warnings.push_back(w);
+        switch (d.kind) {
+        case Decision::Kind::NoImage: return done("no-image", d.text);
+        case Decision::Kind::Refuse: return done("refused", d.text);
+        case Decision::Kind::Invalidate: return invalidate(d.text);
+        case Decision::Kind::Resume: break;
         }
+        std::string writer = d.record ? d.record->kernel_release : std::string();
+        std::string ps2_text = d.pageset2.present
+                                       ? ", two pagesets: " + std::to_string(d.pageset2.pages) + " pages in pageset 2"
+                                       : std::string();
 
         if (!dev->devnum)
                 return done("refused", "not resuming: cannot tell the device number of " + dev->path);
         if (opts.dry_run)
-                return done("would-resume", "would resume from " + dev->path + " (" + std::to_string(info.pages) +
+                return done("would-resume", "would resume from " + dev->path + " (" + std::to_string(d.info.pages) +
                                                     " pages written by " + (writer.empty() ? "an unrecorded kernel" : writer) +
                                                     ps2_text + ")");
+        // The record now speaks for this image only: bound to its fingerprint (a stale one is
+        // cleared). The kernel resets the signature itself; if it returns without doing so,
+        // the next boot still judges this image by this record.
+        if (d.record && d.record->state != RecordState::Bound) {
+                HibRecord bound = *d.record;
+                bound.state = RecordState::Bound;
+                bound.image_id = d.fingerprint;
+                auto np = page_with_record(*page, &bound);
+                auto st = np ? write_header_page(host, dev->path, off, *np) : Status(np.error());
+                if (!st)
+                        o.warnings.push_back("cannot bind the hibernation record to the image: " + st.error().message);
+        } else if (d.stale_record) {
+                auto np = page_with_record(*page, nullptr);
+                auto st = np ? write_header_page(host, dev->path, off, *np) : Status(np.error());
+                if (!st)
+                        o.warnings.push_back("cannot clear the stale hibernation record: " + st.error().message);
+        }
         // Hand over: offset first, then the device; the second write starts the resume.
-        std::string msg = "resuming from " + dev->path + " (" + std::to_string(info.pages) + " pages" +
+        std::string msg = "resuming from " + dev->path + " (" + std::to_string(d.info.pages) + " pages" +
                           (writer.empty() ? "" : ", written by Linux " + writer) + ps2_text + ")";
         log_kmsg(host, msg);
+        for (auto &w : o.warnings)
+                log_kmsg(host, "warning: " + w);
         o.result = "resuming";
         o.message = msg;
         (void) write_last_resume(host, o);

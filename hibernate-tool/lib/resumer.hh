@@ -4,12 +4,15 @@
 // decision and hand-over to the kernel (`hibernate-tool resume`).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "record.hh"
 #include "result.hh"
+#include "swsusp.hh"
 
 namespace ht {
 
@@ -36,6 +39,54 @@ Result<RecordResult> write_record(const Host &host, const Config &cfg, const std
 Status invalidate_image(const Host &host, const std::string &dev, uint64_t header_offset);
 // Same, for the configured resume target (`hibernate-tool invalidate`).
 Result<std::string> invalidate_target(const Host &host, const Config &cfg);
+
+// Clears a hibernation record that speaks for no image any more: when the resume target's
+// header page holds our record and no image of ours waits there (after resume, a failed or
+// refused hibernation, and at the next boot: `post`). Returns the device cleared, or
+// nullopt when there was nothing to clear.
+Result<std::optional<std::string>> clear_stale_record(const Host &host, const Config &cfg);
+
+// ---- the decision (pure) -------------------------------------------------------------------
+// What the helper saw of one recorded filesystem when it looked for it (after waiting for
+// it within the resume bound, like the resume device).
+struct FsObservation {
+        enum class State { Present, Missing, Unreadable } state = State::Missing;
+        std::string path;        // where it was found (Present, Unreadable)
+        std::string superblock;  // bytes [1024, 2048) of the filesystem (Present, ext2/3/4)
+        std::string error;       // Missing, Unreadable: why, for the message
+};
+
+struct DecisionInput {
+        std::string device;             // for messages
+        std::string_view header_page;   // the swap header page at resume_offset (4096 bytes)
+        uint64_t header_offset = 0;     // its byte position on the device
+        uint64_t device_bytes = 0;      // bytes of the device from header_offset on; 0: unknown
+        PageReader read_page;           // the device's pages by page offset
+        std::function<FsObservation(const FsMark &)> observe;  // a recorded filesystem now
+        std::string running_release;
+        bool require_record = false;
+};
+
+struct Decision {
+        enum class Kind {
+                NoImage,     // not ours to resume (another tool's image): message
+                Refuse,      // image kept, nothing written: message
+                Invalidate,  // image invalidated: why
+                Resume,      // hand over to the kernel
+        } kind = Kind::Refuse;
+        std::string text;                   // NoImage/Refuse: the whole message; Invalidate: why
+        std::vector<std::string> warnings;
+        std::optional<HibRecord> record;    // the record speaking for this image (nullopt: none)
+        bool stale_record = false;          // a record is there but speaks for another image
+        uint64_t fingerprint = 0;           // of this image (image_fingerprint)
+        SwsuspInfo info;
+        Pageset2Layout pageset2;
+};
+
+// Decides on a waiting image (signature S1SUSPEND at header_page): record (format, whether it
+// speaks for this image), kernel compatibility, the image's own structure, the recorded
+// filesystems. No I/O but through the callbacks.
+Decision decide_resume(const DecisionInput &in);
 
 // ---- resume ------------------------------------------------------------------------------
 struct ResumeOptions {

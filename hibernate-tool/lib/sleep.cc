@@ -415,10 +415,16 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
 
 // ---- post -----------------------------------------------------------------------------------
 
-SleepOutcome sleep_post(const Host &host, const std::string &service_result, const std::string &exit_status,
-                        bool at_boot)
+SleepOutcome sleep_post(const Host &host, const Config &cfg, const std::string &service_result,
+                        const std::string &exit_status, bool at_boot)
 {
         SleepOutcome out;
+        // The record spoke for the hibernation that just ended (or never happened): once no
+        // image waits, it speaks for nothing and must not judge a later image.
+        if (auto c = clear_stale_record(host, cfg); !c)
+                out.steps.push_back("warning: cannot clear the hibernation record: " + c.error().message);
+        else if (*c)
+                out.steps.push_back("hibernation record on " + **c + " cleared");
         auto t = host.read_file(SLEEP_STATE_FILE, 64 * 1024);
         if (!t) {
                 out.ok = true;

@@ -58,9 +58,11 @@ struct SleepOutcome {
 
 SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &mode, bool dry_run);
 // service_result / exit_status: $SERVICE_RESULT and $EXIT_STATUS of the sleep service
-// (empty when unknown). at_boot: the system booted instead of resuming.
-SleepOutcome sleep_post(const Host &host, const std::string &service_result, const std::string &exit_status,
-                        bool at_boot);
+// (empty when unknown). at_boot: the system booted instead of resuming. Also clears a
+// hibernation record no image speaks for any more (clear_stale_record), with or without
+// a sleep state.
+SleepOutcome sleep_post(const Host &host, const Config &cfg, const std::string &service_result,
+                        const std::string &exit_status, bool at_boot);
 
 // /run/hibernate-tool/last-hibernate, read by hibernate-check: RESULT (hibernating after a
 // successful pre, then resumed, failed, refused, not-resumed), MODE, PAGESETS (the pageset

@@ -140,6 +140,15 @@ void TargetResolver::resolve()
                 return;
         }
         device = *dev;
+        // An offset must name a page inside the device (one message, nothing read there).
+        if (target->offset) {
+                auto size = device_size(host, device->path);
+                if (auto b = resume_offset_bytes(*target->offset, page_size, size ? *size : 0, device->path); !b) {
+                        target_error = b.error().message;
+                        device.reset();
+                        return;
+                }
+        }
         // Which active swap is it?
         std::vector<size_t> files;
         for (size_t i = 0; i < swaps.entries.size(); i++) {

@@ -38,11 +38,11 @@ int verb_pre(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions 
         return report(ht::sleep_pre(host, cfg, o.mode, o.dry_run), o);
 }
 
-int verb_post(const ht::Host &host, const ht::Config &, const ht::ToolOptions &o)
+int verb_post(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o)
 {
         const char *sr = std::getenv("SERVICE_RESULT");
         const char *es = std::getenv("EXIT_STATUS");
-        return report(ht::sleep_post(host, sr ? sr : "", es ? es : "", o.boot), o);
+        return report(ht::sleep_post(host, cfg, sr ? sr : "", es ? es : "", o.boot), o);
 }
 
 int verb_gate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o)
