@@ -160,15 +160,6 @@ Result<std::vector<std::string>> list_cpio_buffer(std::string_view data, size_t 
 
 namespace {
 
-struct Fd {
-        int fd = -1;
-        ~Fd()
-        {
-                if (fd >= 0)
-                        ::close(fd);
-        }
-};
-
 // Runs the decompressor with stdin = the image from offset, scanning its output.
 Status scan_compressed(int image_fd, uint64_t offset, const std::string &kind, std::vector<std::string> &names)
 {
@@ -180,7 +171,7 @@ Status scan_compressed(int image_fd, uint64_t offset, const std::string &kind, s
         int p[2];
         if (::pipe2(p, O_CLOEXEC) < 0)
                 return Error::from_errno(errno, "pipe");
-        Fd rd{p[0]};
+        Fd rd(p[0]);
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_adddup2(&fa, image_fd, 0);
@@ -207,7 +198,7 @@ Status scan_compressed(int image_fd, uint64_t offset, const std::string &kind, s
                                 return Error{ETIMEDOUT, "decompressing took longer than " +
                                                                 std::to_string(INITRAMFS_TIMEOUT_SEC) + " s"};
                         }
-                        struct pollfd pf{rd.fd, POLLIN, 0};
+                        struct pollfd pf{rd.get(), POLLIN, 0};
                         int r = ::poll(&pf, 1, static_cast<int>(left));
                         if (r < 0 && errno == EINTR)
                                 continue;
@@ -215,7 +206,7 @@ Status scan_compressed(int image_fd, uint64_t offset, const std::string &kind, s
                                 return Error::from_errno(errno, "poll");
                         if (r == 0)
                                 continue;
-                        ssize_t k = ::read(rd.fd, buf + got, n - got);
+                        ssize_t k = ::read(rd.get(), buf + got, n - got);
                         if (k < 0 && errno == EINTR)
                                 continue;
                         if (k < 0)
@@ -286,7 +277,7 @@ Result<std::vector<std::string>> list_initramfs(const Host &host, const std::str
         auto fd = host.open_read(abs);
         if (!fd)
                 return fd.error();
-        Fd f{*fd};
+        Fd f(*fd);
         // The uncompressed archives at the front (early microcode etc.) are read whole into
         // memory only up to a bound; the compressed remainder is streamed.
         std::vector<std::string> names;
@@ -296,7 +287,7 @@ Result<std::vector<std::string>> list_initramfs(const Host &host, const std::str
                 ssize_t n;
                 // skip zero padding
                 for (;;) {
-                        n = ::pread(f.fd, head, 1, static_cast<off_t>(pos));
+                        n = ::pread(f.get(), head, 1, static_cast<off_t>(pos));
                         if (n <= 0 || head[0] != '\0')
                                 break;
                         pos++;
@@ -307,7 +298,7 @@ Result<std::vector<std::string>> list_initramfs(const Host &host, const std::str
                         return Error::from_errno(errno, "Failed to read '" + abs + "'");
                 if (n == 0)
                         break;
-                n = ::pread(f.fd, head, sizeof head, static_cast<off_t>(pos));
+                n = ::pread(f.get(), head, sizeof head, static_cast<off_t>(pos));
                 std::string_view hv(head, n > 0 ? static_cast<size_t>(n) : 0);
                 if (hv.substr(0, 4) == "0707") {
                         CpioScan scan;
@@ -316,7 +307,7 @@ Result<std::vector<std::string>> list_initramfs(const Host &host, const std::str
                         ByteReader rd = [&](char *buf, size_t len) -> Result<size_t> {
                                 size_t got = 0;
                                 while (got < len) {
-                                        ssize_t k = ::pread(f.fd, buf + got, len - got, static_cast<off_t>(at));
+                                        ssize_t k = ::pread(f.get(), buf + got, len - got, static_cast<off_t>(at));
                                         if (k < 0 && errno == EINTR)
                                                 continue;
                                         if (k < 0)
@@ -343,7 +334,7 @@ Result<std::vector<std::string>> list_initramfs(const Host &host, const std::str
                                                       std::to_string(pos)};
                 if (kind == "lzma")
                         kind = "xz";  // xz -dc reads .lzma too
-                if (auto st = scan_compressed(f.fd, pos, kind, names); !st)
+                if (auto st = scan_compressed(f.get(), pos, kind, names); !st)
                         return Error{st.error().code, "'" + abs + "' (" + kind + "): " + st.error().message};
                 break;
         }

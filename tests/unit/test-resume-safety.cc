@@ -1,5 +1,5 @@
 // Issue 10: the record's binding to one image, resume_offset range, the cpio name reader.
-#include <catch2/catch.hpp>
+#include "catch.hh"
 #include <cstring>
 
 #include "initramfs.hh"
