@@ -315,7 +315,12 @@ Status write_boot_file(const Host &host, const std::string &abs, std::string_vie
         // Never on the filesystem holding "/": a kill between freeze and thaw would hang
         // the whole machine. There, syncfs is all we do (grubenv is rewritten in place
         // instead, see grubenv_set_next_entry()).
-        if (dst.st_dev != rst.st_dev && ::ioctl(dfd->get(), FIFREEZE, 0) == 0) {
+        // btrfs: every subvolume has its own st_dev, so a /boot subvolume of the root
+        // filesystem would look separate; and a btrfs commit (syncfs) writes the trees
+        // GRUB reads. So btrfs is never frozen.
+        struct ::statfs dsfs;
+        bool btrfs = ::fstatfs(dfd->get(), &dsfs) == 0 && static_cast<unsigned long>(dsfs.f_type) == BTRFS_SUPER_MAGIC;
+        if (!btrfs && dst.st_dev != rst.st_dev && ::ioctl(dfd->get(), FIFREEZE, 0) == 0) {
                 if (::ioctl(dfd->get(), FITHAW, 0) != 0)
                         return Error::from_errno(errno, "cannot thaw the filesystem of " + dir);
                 return ok_status();
@@ -340,8 +345,23 @@ Result<bool> grubenv_write_in_place(const Host &host, const std::string &abs, st
         struct ::statfs sfs;
         if (::fstatfs(fd->get(), &sfs) < 0)
                 return Error::from_errno(errno, "cannot statfs " + abs);
-        if (static_cast<unsigned long>(sfs.f_type) == BTRFS_SUPER_MAGIC)
-                return false;  // copy-on-write: a write never lands where the data was
+        auto magic = static_cast<unsigned long>(sfs.f_type);
+        if (magic == BTRFS_SUPER_MAGIC || magic == F2FS_SUPER_MAGIC)
+                return false;  // copy-on-write / log-structured: a write never lands where the data was
+        // ext4 data journalling (chattr +j or data=journal) puts the bytes in the journal
+        // first, which GRUB does not read.
+        int attr = 0;
+        if (::ioctl(fd->get(), FS_IOC_GETFLAGS, &attr) == 0 && (attr & FS_JOURNAL_DATA_FL))
+                return false;
+        if (auto m = read_mountinfo(host)) {
+                auto canon = host.canonicalize(abs);
+                if (auto mp = canon ? mount_containing(*m, *canon) : std::nullopt;
+                    mp && mp->options.find("data=journal") != std::string::npos)
+                        return false;
+        }
+        struct ::stat fst;
+        if (::fstat(fd->get(), &fst) < 0 || !S_ISREG(fst.st_mode) || fst.st_size != static_cast<off_t>(GRUBENV_SIZE))
+                return false;
         auto before = file_extents(fd->get(), GRUBENV_SIZE);
         if (!before || before->empty())
                 return false;  // no FIEMAP here (tmpfs): the location cannot be verified
@@ -366,7 +386,7 @@ Result<bool> grubenv_write_in_place(const Host &host, const std::string &abs, st
                 return Error::from_errno(errno, "cannot sync " + abs);
         auto after = file_extents(fd->get(), GRUBENV_SIZE);
         if (!after || *after != *before)
-                return Error{EIO, abs + " moved on disk while it was rewritten in place; GRUB may not see the change"};
+                return false;  // it moved after all: the caller replaces it the checkpointed way
         char check[GRUBENV_SIZE];
         if (::pread(fd->get(), check, sizeof check, 0) != static_cast<ssize_t>(sizeof check) ||
             std::memcmp(check, bytes.data(), sizeof check) != 0)

@@ -397,10 +397,23 @@ Result<Fd> Host::open_dir(std::string_view abs) const
 
 Result<std::string> Host::read_file(std::string_view abs, size_t max_bytes) const
 {
+        // Only regular files are read whole: a device node or FIFO placed in a hostile root
+        // is refused before it is opened (opening some character devices has effects) and
+        // checked again on the opened fd.
+        auto pre = stat(abs);
+        if (!pre)
+                return pre.error();
+        if (S_ISDIR(pre->st_mode))
+                return Error::from_errno(EISDIR, "Failed to read '" + std::string(abs) + "'");
+        if (!S_ISREG(pre->st_mode))
+                return Error{EINVAL, "'" + std::string(abs) + "' is not a regular file"};
         auto r = open_read(abs);
         if (!r)
                 return r.error();
         Fd fd(*r);
+        struct ::stat st;
+        if (::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode))
+                return Error{EINVAL, "'" + std::string(abs) + "' is not a regular file"};
         std::string out;
         char buf[8192];
         for (;;) {
@@ -669,12 +682,18 @@ Result<RootLock> RootLock::take(const Host &host, std::string_view verb, unsigne
         if (!c)
                 return Error{c.error().code, "Cannot take the hibernate-tool lock: " + c.error().message};
         RootLock l;
-        l.fd_ = Fd(::openat(c->dir.get(), c->name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600));
+        if (c->exists()) {
+                struct ::stat pre;
+                if (::fstat(c->fd.get(), &pre) < 0 || !S_ISREG(pre.st_mode))
+                        return Error{EINVAL, std::string("The lock file ") + PATH + " is not a regular file; remove it"};
+        }
+        l.fd_ = Fd(::openat(c->dir.get(), c->name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600));
         if (!l.fd_.valid())
                 return Error::from_errno(errno, std::string("Cannot open the lock file ") + PATH);
         struct ::stat st;
-        if (::fstat(l.fd_.get(), &st) < 0 || !S_ISREG(st.st_mode))
-                return Error{EINVAL, std::string("The lock file ") + PATH + " is not a regular file"};
+        if (::fstat(l.fd_.get(), &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
+                return Error{EINVAL, std::string("The lock file ") + PATH +
+                                             " is not a regular file with one link; remove it"};
         // HIBERNATE_TOOL_LOCK_WAIT=<seconds> overrides how long a second run waits.
         if (const char *e = ::secure_getenv("HIBERNATE_TOOL_LOCK_WAIT"); e && *e) {
                 char *end = nullptr;

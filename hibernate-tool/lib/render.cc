@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Text and JSON renderings of a Report. The JSON shape is a stable contract
 // (man/hibernate-check.8, JSON OUTPUT).
+#include <algorithm>
 #include <sstream>
 
 #include "checks.hh"
@@ -149,6 +150,10 @@ std::string render_text(const Report &r, bool color, bool verbose)
         };
         std::ostringstream o;
         size_t fails = 0, warns = 0;
+        // The id column: the longest id plus one space (at least 15 wide).
+        size_t width = 15;
+        for (auto &c : r.checks)
+                width = std::max(width, c.id.size() + 1);
         for (auto &c : r.checks) {
                 std::string tag;
                 switch (c.status) {
@@ -158,14 +163,14 @@ std::string render_text(const Report &r, bool color, bool verbose)
                 case CheckStatus::Skip: tag = paint("2", "SKIP"); break;
                 }
                 std::string id = c.id;
-                id.resize(15, ' ');
+                id.resize(width, ' ');
                 o << tag << "  " << id << c.summary << "\n";
                 bool show_detail = verbose || c.status == CheckStatus::Skip ||
                                    (c.status != CheckStatus::Pass && c.id == "image");
                 if (show_detail && !c.detail.empty())
-                        o << "      " << std::string(15, ' ') << c.detail << "\n";
+                        o << "      " << std::string(width, ' ') << c.detail << "\n";
                 if ((c.status == CheckStatus::Fail || c.status == CheckStatus::Warn) && !c.remedy.empty())
-                        o << "      " << std::string(15, ' ') << paint("1", "→ ") << c.remedy << "\n";
+                        o << "      " << std::string(width, ' ') << paint("1", "→ ") << c.remedy << "\n";
         }
         for (auto &n : r.notes)
                 o << "note: " << n << "\n";

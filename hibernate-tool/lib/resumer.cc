@@ -268,7 +268,9 @@ void log_kmsg(const Host &host, const std::string &line)
         int fd = ::open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return;
-        std::string m = "<5>hibernate-tool: " + line + "\n";
+        // On-disk strings (kernel release, boot entry, labels) end up in messages: never a
+        // control character or a newline into the kernel log.
+        std::string m = "<5>hibernate-tool: " + printable(line) + "\n";
         (void) !::write(fd, m.data(), m.size());
         ::close(fd);
 }

@@ -24,7 +24,7 @@ CASE=text-output
 set +e; TEXT=$("$HIBERNATE_CHECK" --root "$R"); RC=$?; set -e
 expect_rc 0
 if grep -q $'\e\[' <<<"$TEXT"; then fail "[$CASE] colour codes with NO_COLOR set"; else ok; fi
-if [ "$(grep -c '^PASS ' <<<"$TEXT")" = 9 ] && tail -n1 <<<"$TEXT" | grep -q '^Hibernation should work'; then ok; else fail "[$CASE] text: $TEXT"; fi
+if [ "$(grep -c '^PASS ' <<<"$TEXT")" = 10 ] && grep -q '^PASS  swap-encryption The resume swap' <<<"$TEXT" && tail -n1 <<<"$TEXT" | grep -q '^Hibernation should work'; then ok; else fail "[$CASE] text: $TEXT"; fi
 if command -v script >/dev/null; then
         TTY_OUT=$(env -u NO_COLOR TERM=xterm script -qec "$HIBERNATE_CHECK --root $R" /dev/null || true)
         if grep -q $'\e\[32mPASS' <<<"$TTY_OUT"; then ok; else fail "[$CASE] no colour on a TTY: $TTY_OUT"; fi

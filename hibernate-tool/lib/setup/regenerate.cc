@@ -2,6 +2,7 @@
 #include "setup/regenerate.hh"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -9,6 +10,14 @@ namespace ht {
 
 Status ChrootMounts::mount_all(const Host &host)
 {
+        // This process moves to a mount namespace of its own, with private propagation,
+        // before mounting anything: the bind mounts never propagate to the host's other
+        // mounts (a container's rootfs, say), and they die with the process even when it is
+        // killed before the destructor runs.
+        if (::unshare(CLONE_NEWNS) < 0)
+                return Error::from_errno(errno, "Failed to create a private mount namespace for the regeneration");
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+                return Error::from_errno(errno, "Failed to make the mount namespace private");
         struct ::stat rst;
         if (::fstat(host.root_fd(), &rst) < 0)
                 return Error::from_errno(errno, "Failed to stat the root '" + host.root() + "'");

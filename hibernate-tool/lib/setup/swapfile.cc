@@ -158,6 +158,17 @@ Status create_swap_file(Ctx &c, SwapInfo &s)
         Fd fd(::openat(dirfd, tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
         if (!fd.valid())
                 return Error::from_errno(errno, "cannot create '" + printable(s.path) + "'");
+        // Every failure from here on removes the (possibly huge) temporary file.
+        struct TmpGuard {
+                int dir;
+                const std::string &name;
+                bool armed = true;
+                ~TmpGuard()
+                {
+                        if (armed)
+                                (void) ::unlinkat(dir, name.c_str(), 0);
+                }
+        } guard{dirfd, tmp};
         if (::fchmod(fd.get(), 0600) < 0)
                 return Error::from_errno(errno, "chmod 0600 '" + printable(s.path) + "'");
         if (s.btrfs) {
@@ -193,8 +204,10 @@ Status create_swap_file(Ctx &c, SwapInfo &s)
                 return Error::from_errno(errno, "fsync '" + printable(s.path) + "'");
         fd = Fd();
         kill_point("swapfile-mkswap");
-        if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) < 0)
+        // RENAME_NOREPLACE: a file that appeared at the name meanwhile is never overwritten.
+        if (::renameat2(dirfd, tmp.c_str(), dirfd, name.c_str(), RENAME_NOREPLACE) < 0)
                 return Error::from_errno(errno, "rename into '" + printable(s.path) + "'");
+        guard.armed = false;
         Fd d(::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!d.valid() || ::fsync(d.get()) < 0)
                 return Error::from_errno(errno, "'" + printable(s.path) + "' was created, but syncing its directory failed");
