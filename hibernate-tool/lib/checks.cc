@@ -24,7 +24,7 @@
 namespace ht {
 
 const char *const CHECK_IDS[] = {"kernel-support",  "lockdown",  "noresume",    "swap-present", "resume-device",
-                                 "resume-offset",   "swap-encryption", "swap-size", "two-pageset", "image",
+                                 "resume-offset",   "encrypted-swap", "swap-size", "two-pageset", "image",
                                  "initramfs",       "bootloader",      nullptr};
 
 const char *check_status_name(CheckStatus s)
@@ -660,7 +660,7 @@ void check_two_pageset(Ctx &c)
                         : std::string("See the swap-size check."));
 }
 
-// ---- swap-encryption -------------------------------------------------------------------
+// ---- encrypted-swap -------------------------------------------------------------------
 
 // The dm-crypt mapping (its dm name) a block device is on: the device itself (dm/uuid
 // "CRYPT-…") or a device below it through sysfs slaves (LVM on LUKS). Bounded depth.
@@ -688,7 +688,7 @@ std::string block_name(const Host &host, const std::string &dev)
 
 void check_swap_encryption(Ctx &c)
 {
-        const char *id = "swap-encryption";
+        const char *id = "encrypted-swap";
         if (!c.device) {
                 c.add(id, CheckStatus::Skip, "No resume device to check the encryption of");
                 return;

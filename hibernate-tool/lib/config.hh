@@ -29,7 +29,7 @@ struct Config {
         // [check]
         unsigned swap_margin_percent = 10;  // swap-size: warn unless free swap exceeds the
                                             // estimate by this much
-        // swap-encryption: hibernating to an unencrypted swap while the root filesystem is on
+        // encrypted-swap: hibernating to an unencrypted swap while the root filesystem is on
         // dm-crypt (the image holds memory, keys included, in the clear)
         enum class UnencryptedSwap { Warn, Fail, Ignore } unencrypted_swap = UnencryptedSwap::Warn;
         std::optional<uint64_t> image_size_bytes;  // override of /sys/power/image_size for the

@@ -233,7 +233,9 @@ uint64_t image_fingerprint(std::string_view header_page, std::string_view map_pa
                         h *= 0x100000001b3ULL;
                 }
         };
-        feed(header_page.size() >= 40 ? header_page.substr(header_page.size() - 40, 20) : header_page);
+        // hw_sig, crc32 and image (the first swap-map sector): not the flags, which say how
+        // the image is stored, not which image it is.
+        feed(header_page.size() >= 40 ? header_page.substr(header_page.size() - 40, 16) : header_page);
         feed(map_page);
         feed(info_page);
         return h ? h : 1;

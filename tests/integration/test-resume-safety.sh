@@ -294,20 +294,20 @@ CASE=swap-random-key
 crypt_swap_root
 printf '# <target> <source> <key> <options>\ncryptswap /dev/disk/by-partuuid/0001 /dev/urandom swap,cipher=aes-xts-plain64,size=256\n' > "$R/etc/crypttab"
 run_check "$R"
-expect swap-encryption fail 'resume swap /dev/dm-0 \(dm-crypt mapping cryptswap\) is encrypted anew at every boot: the image can never be resumed \| /etc/crypttab line 2: its key file is /dev/urandom'
+expect encrypted-swap fail 'resume swap /dev/dm-0 \(dm-crypt mapping cryptswap\) is encrypted anew at every boot: the image can never be resumed \| /etc/crypttab line 2: its key file is /dev/urandom'
 expect_rc 1
 CASE=swap-option-mkswap
 printf 'cryptswap UUID=1234 none luks,swap\n' > "$R/etc/crypttab"
 run_check "$R"
-expect swap-encryption fail 'the swap option re-creates the swap area'
+expect encrypted-swap fail 'the swap option re-creates the swap area'
 CASE=swap-plain-keyfile-option
 printf 'cryptswap /dev/vda3 - plain,keyfile=/dev/urandom\n' > "$R/etc/crypttab"
 run_check "$R"
-expect swap-encryption fail 'keyfile=/dev/urandom: a new random key at every boot'
+expect encrypted-swap fail 'keyfile=/dev/urandom: a new random key at every boot'
 CASE=swap-luks-persistent
 printf 'cryptswap UUID=1234 none luks,discard\n' > "$R/etc/crypttab"
 run_check "$R"
-expect swap-encryption pass 'resume swap /dev/dm-0 is encrypted \(dm-crypt mapping cryptswap, /etc/crypttab line 1\)'
+expect encrypted-swap pass 'resume swap /dev/dm-0 is encrypted \(dm-crypt mapping cryptswap, /etc/crypttab line 1\)'
 
 # root_on_crypt: the root filesystem on dm-1 (LVM) over dm-2 (LUKS); swap stays /dev/vdb.
 root_on_crypt() {
@@ -320,19 +320,19 @@ root_on_crypt() {
 CASE=unencrypted-swap-encrypted-root
 root_on_crypt
 run_check "$R"
-expect swap-encryption warn 'resume swap /dev/vdb is not encrypted, but the root filesystem is \(dm-crypt mapping luks-root\)'
+expect encrypted-swap warn 'resume swap /dev/vdb is not encrypted, but the root filesystem is \(dm-crypt mapping luks-root\)'
 expect_rc 0
 CASE=unencrypted-swap-fail
 mkdir -p "$R/etc/hibernate-tool"; printf '[check]\nunencrypted_swap = "fail"\n' > "$R/etc/hibernate-tool/hibernate.toml"
 run_check "$R"
-expect swap-encryption fail 'not encrypted, but the root filesystem is'
+expect encrypted-swap fail 'not encrypted, but the root filesystem is'
 expect_rc 1
 tool gate --root "$R" --json
-jq -e '.safe == false and (.reasons | map(startswith("swap-encryption")) | any)' >/dev/null <<<"$OUT" && ok || fail "[$CASE] gate: $OUT"
+jq -e '.safe == false and (.reasons | map(startswith("encrypted-swap")) | any)' >/dev/null <<<"$OUT" && ok || fail "[$CASE] gate: $OUT"
 CASE=unencrypted-swap-ignore
 printf '[check]\nunencrypted_swap = "ignore"\n' > "$R/etc/hibernate-tool/hibernate.toml"
 run_check "$R"
-expect swap-encryption pass 'not encrypted, but the root filesystem is'
+expect encrypted-swap pass 'not encrypted, but the root filesystem is'
 CASE=unencrypted-swap-bad-value
 printf '[check]\nunencrypted_swap = "maybe"\n' > "$R/etc/hibernate-tool/hibernate.toml"
 run_check "$R"
@@ -341,6 +341,6 @@ grep -q 'check.unencrypted_swap' <<<"$ERR" && ok || fail "[$CASE] $ERR"
 CASE=plain-machine
 R=$(new_root)
 run_check "$R"
-expect swap-encryption pass 'not encrypted, nor is the root filesystem'
+expect encrypted-swap pass 'not encrypted, nor is the root filesystem'
 
 finish
