@@ -29,8 +29,8 @@
 // Lifetime: a record speaks for exactly one image. `record` (the sleep hook's pre) writes it
 // *armed*: it stands for the next image the kernel writes. When the resume helper hands that
 // image to the kernel it *binds* the record to it (state bound + the image's fingerprint:
-// bytes the kernel writes anew for every image — the swsusp header's hw_sig, crc32, image
-// sector and flags — and the image's first map page and swsusp_info page). A bound record
+// bytes the kernel writes anew for every image — the swsusp header's hw_sig, crc32 and image
+// sector (not the flags) — and the image's first map page and swsusp_info page). A bound record
 // whose fingerprint differs from the image found is stale and ignored ("no record"). The
 // record is cleared by invalidation, by `post` (after resume, failure, refusal and at the
 // next boot) and by the resume helper whenever it finds no image, so a stale armed record

@@ -8,7 +8,7 @@
 
 namespace ht {
 
-Status ChrootMounts::mount_all(const Host &host)
+Status ChrootMounts::mount_all(const Host &outer)
 {
         // This process moves to a mount namespace of its own, with private propagation,
         // before mounting anything: the bind mounts never propagate to the host's other
@@ -18,6 +18,11 @@ Status ChrootMounts::mount_all(const Host &host)
                 return Error::from_errno(errno, "Failed to create a private mount namespace for the regeneration");
         if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
                 return Error::from_errno(errno, "Failed to make the mount namespace private");
+        // The root fd was opened in the old namespace (a mount target must be in ours):
+        // look everything up again from a root opened here.
+        Host host(outer.root());
+        if (host.root_fd() < 0)
+                return Error{ENOENT, "Failed to open the root '" + outer.root() + "' in the new mount namespace"};
         struct ::stat rst;
         if (::fstat(host.root_fd(), &rst) < 0)
                 return Error::from_errno(errno, "Failed to stat the root '" + host.root() + "'");
