@@ -80,7 +80,10 @@ expect /usr/share/initramfs-tools/hooks/hibernate-tool
 expect /usr/share/initramfs-tools/scripts/local-premount/hibernate-tool
 expect /usr/lib/dracut/modules.d/90hibernate-tool/module-setup.sh
 expect /usr/lib/dracut/modules.d/90hibernate-tool/hibernate-tool-resume.sh
-expect /usr/lib/dracut/dracut.conf.d/90-hibernate-tool.conf
+# The drop-in that leaves out dracut's own resume module is written by `setup` when it
+# configures a dracut machine, never shipped always-on: only an example is installed.
+expect /usr/share/hibernate-tool/examples/dracut.conf.d/90-hibernate-tool.conf
+check "no always-on dracut drop-in" bash -c '! grep -q "dracut.conf.d/90-hibernate-tool.conf" <(grep -v /examples/ "$1")' _ "$T/contents"
 for m in man8/hibernate-check.8.gz man8/hibernate-tool.8.gz man8/hibernate-tool-resume-generator.8.gz \
          man5/hibernate-tool.toml.5.gz; do
         expect "/usr/share/man/$m"
