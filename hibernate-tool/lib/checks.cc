@@ -971,7 +971,7 @@ struct InitramfsContents {
 InitramfsContents inspect_initramfs(Ctx &c)
 {
         InitramfsContents ic;
-        if (c.rep.kernel_release.empty())
+        if (c.rep.kernel_release.empty() || !c.cfg.inspect_initramfs_image)
                 return ic;
         for (std::string p : {"/boot/initrd.img-" + c.rep.kernel_release, "/boot/initramfs-" + c.rep.kernel_release + ".img"})
                 if (c.host.exists(p)) {

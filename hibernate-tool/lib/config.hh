@@ -19,6 +19,11 @@ namespace ht {
 class Host;
 
 struct Config {
+        // Not from the file: whether the initramfs check decompresses the running kernel's
+        // initramfs image. hibernate-check does; the gate and pre do not (decompressing
+        // keeps /boot busy for seconds after every change they watch, so pre's own
+        // unmount of /boot failed with EBUSY).
+        bool inspect_initramfs_image = true;
         // [resume]
         std::optional<std::string> resume_device;  // device spec, used when neither the kernel
                                                    // command line nor sysfs names one

@@ -53,7 +53,9 @@ Status write_sysfs(const Host &host, const std::string &abs, const std::string &
 Verdict evaluate_hibernation(const Host &host, const Config &cfg, bool boot_visible)
 {
         Verdict v;
-        Report rep = run_checks(host, cfg);
+        Config quick = cfg;
+        quick.inspect_initramfs_image = false;  // see Config: keeps /boot free for pre's unmount
+        Report rep = run_checks(host, quick);
         v.kernel_release = rep.kernel_release;
         v.pagesets = rep.pagesets;
         for (auto &c : rep.checks)
