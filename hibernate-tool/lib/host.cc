@@ -507,9 +507,10 @@ bool Host::exists(std::string_view abs) const
         return stat(abs).ok();
 }
 
-Result<struct ::stat> Host::stat(std::string_view abs) const
+namespace {
+Result<struct ::stat> chase_stat(const Host &h, std::string_view abs, unsigned flags)
 {
-        auto c = chase(abs);
+        auto c = h.chase(abs, flags);
         if (!c)
                 return c.error();
         struct ::stat st;
@@ -517,16 +518,16 @@ Result<struct ::stat> Host::stat(std::string_view abs) const
                 return Error::from_errno(errno, "Failed to stat '" + std::string(abs) + "'");
         return st;
 }
+}  // namespace
+
+Result<struct ::stat> Host::stat(std::string_view abs) const
+{
+        return chase_stat(*this, abs, CHASE_DEFAULT);
+}
 
 Result<struct ::stat> Host::lstat(std::string_view abs) const
 {
-        auto c = chase(abs, CHASE_NOFOLLOW);
-        if (!c)
-                return c.error();
-        struct ::stat st;
-        if (::fstat(c->fd.get(), &st) < 0)
-                return Error::from_errno(errno, "Failed to stat '" + std::string(abs) + "'");
-        return st;
+        return chase_stat(*this, abs, CHASE_NOFOLLOW);
 }
 
 Status Host::mkdir_p(std::string_view abs, mode_t mode) const
