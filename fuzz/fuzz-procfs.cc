@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The text parsers for files read from the system: /proc/swaps, /proc/meminfo (and the
 // image-size estimate built on it), sysfs choice lists, /etc/default/grub-style shell
-// assignments, grub.cfg, plus the string helpers json_escape, printable, unescape_octal
+// assignments, grub.cfg, plus the string helpers the JSON emitter, printable, unescape_octal
 // and parse_size. Every parser sees the whole input (the seeds are realistic files of each
 // kind); parse_size and unescape_octal additionally see each line.
 #include <cstddef>
 #include <cstdint>
 
 #include "estimate.hh"
+#include "json.hh"
 #include "parse.hh"
 
 #include "fuzz-common.hh"
@@ -57,9 +58,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (void)ht::parse_cmdline(e.cmdline);
 
         // string helpers
-        std::string j = ht::json_escape(text);
+        ht::Json doc = ht::json_document();
+        doc["text"] = text;
+        std::string j = ht::json_dump(doc, ht::JsonStyle::Short);
         FUZZ_CHECK(fuzz::valid_utf8(j));
-        FUZZ_CHECK(fuzz::no_control_bytes(j));
+        FUZZ_CHECK(fuzz::no_control_bytes(j.substr(0, j.size() - 1)));  // the final newline only
+        FUZZ_CHECK(ht::Json::parse(j)["text"].is_string());
         std::string p = ht::printable(text);
         FUZZ_CHECK(fuzz::valid_utf8(p));
         FUZZ_CHECK(fuzz::no_control_bytes(p));

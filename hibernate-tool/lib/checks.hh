@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "estimate.hh"
+#include "json.hh"
 #include "pagesets.hh"
 #include "parse.hh"
 #include "record.hh"
@@ -88,7 +89,7 @@ extern const char *const CHECK_IDS[];
 
 Report run_checks(const Host &host, const Config &cfg);
 
-std::string render_json(const Report &r);
+std::string render_json(const Report &r, JsonStyle style = JsonStyle::Pretty);
 std::string render_text(const Report &r, bool color, bool verbose);
 
 }  // namespace ht

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <cstdio>
 
+#include "json.hh"
 #include "parse.hh"
 #include "resumer.hh"
 #include "verbs.hh"
@@ -12,11 +13,13 @@ int verb_resume(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptio
         auto out = ht::run_resume(host, cfg, ro);
         for (auto &w : out.warnings)
                 std::fprintf(stderr, "hibernate-tool: warning: %s\n", ht::printable(w).c_str());
-        if (o.json)
-                std::printf("{\"result\": \"%s\", \"message\": \"%s\", \"device\": \"%s\"}\n",
-                            ht::json_escape(out.result).c_str(), ht::json_escape(out.message).c_str(),
-                            ht::json_escape(out.device).c_str());
-        else
+        if (o.json != ht::JsonStyle::Off) {
+                auto j = ht::json_document();
+                j["result"] = out.result;
+                j["message"] = out.message;
+                j["device"] = ht::json_nonempty(out.device);
+                std::fputs(ht::json_dump(j, o.json).c_str(), stdout);
+        } else
                 std::printf("hibernate-tool: %s\n", ht::printable(out.message).c_str());
         return 0;  // always continue the boot
 }
