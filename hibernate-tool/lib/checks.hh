@@ -89,6 +89,9 @@ extern const char *const CHECK_IDS[];
 
 Report run_checks(const Host &host, const Config &cfg);
 
+// logind: sleep.conf's AllowHibernation= and logind's CanHibernate (check-logind.cc).
+CheckResult check_logind(const Host &host, std::vector<std::string> &notes);
+
 std::string render_json(const Report &r, JsonStyle style = JsonStyle::Pretty);
 std::string render_text(const Report &r, bool color, bool verbose);
 

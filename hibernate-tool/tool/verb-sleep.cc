@@ -2,11 +2,13 @@
 // pre / post / gate / boot-entry: the hibernate path around systemd-sleep (lib/sleep.hh).
 #include <cstdio>
 #include <cstdlib>
+#include <syslog.h>
 
 #include "bootentry.hh"
 #include "json.hh"
 #include "parse.hh"
 #include "sleep.hh"
+#include "systemd.hh"
 #include "verbs.hh"
 
 static void print_json(const ht::Json &doc, ht::JsonStyle style)
@@ -15,7 +17,7 @@ static void print_json(const ht::Json &doc, ht::JsonStyle style)
 }
 
 // stderr is the journal when systemd runs us; one line per outcome, steps with --verbose-ish detail.
-static int report(const ht::SleepOutcome &o, const ht::ToolOptions &opt)
+static int report(const ht::SleepOutcome &o, const ht::ToolOptions &opt, bool refusal = false)
 {
         if (opt.json != ht::JsonStyle::Off) {
                 auto j = ht::json_document();
@@ -25,7 +27,17 @@ static int report(const ht::SleepOutcome &o, const ht::ToolOptions &opt)
                 j["steps"] = ht::json_list(o.steps);
                 print_json(j, opt.json);
         } else {
-                std::fprintf(o.ok ? stdout : stderr, "hibernate-tool: %s\n", o.message.c_str());
+                if (o.ok) {
+                        std::printf("hibernate-tool: %s\n", o.message.c_str());
+                } else {
+                        ht::sd::JournalEntry e;
+                        e.priority = LOG_WARNING;
+                        e.message_id = refusal ? ht::sd::MSG_HIBERNATION_REFUSED : nullptr;
+                        e.message = o.message;
+                        for (auto &r : o.reasons)
+                                e.fields.emplace_back("HIBERNATE_TOOL_REASON", r);
+                        ht::sd::log_event(e);
+                }
                 for (auto &s : o.steps)
                         std::printf("  %s\n", s.c_str());
         }
@@ -34,7 +46,7 @@ static int report(const ht::SleepOutcome &o, const ht::ToolOptions &opt)
 
 int verb_pre(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o)
 {
-        return report(ht::sleep_pre(host, cfg, o.mode, o.dry_run), o);
+        return report(ht::sleep_pre(host, cfg, o.mode, o.dry_run), o, true);
 }
 
 int verb_post(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o)
