@@ -10,6 +10,7 @@
 #include "estimate.hh"
 #include "json.hh"
 #include "parse.hh"
+#include "sleepconf.hh"
 
 #include "fuzz-common.hh"
 
@@ -56,6 +57,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         // grub.cfg
         for (auto &e : ht::parse_grub_cfg(text))
                 (void)ht::parse_cmdline(e.cmdline);
+
+        // sleep.conf (the logind check)
+        {
+                ht::SleepConf sc;
+                ht::sleep_conf_apply(sc, "/etc/systemd/sleep.conf", text);
+                FUZZ_CHECK(sc.hibernation.allowed || sc.hibernation.line > 0);
+        }
 
         // string helpers
         ht::Json doc = ht::json_document();
