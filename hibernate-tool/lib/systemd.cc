@@ -127,7 +127,7 @@ Result<std::string> logind_can_hibernate()
         if (r < 0)
                 return Error{-r, "cannot connect to the system bus"};
         (void)l.bus_set_timeout(bus, 3 * 1000 * 1000);  // never wait long for a stuck logind
-        sd_bus_error err = SD_BUS_ERROR_NULL;
+        sd_bus_error err = {nullptr, nullptr, 0};  // SD_BUS_ERROR_NULL is a C compound literal
         sd_bus_message *reply = nullptr;
         r = l.bus_call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
                               "CanHibernate", &err, &reply, "");
