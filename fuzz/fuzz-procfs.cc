@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "efivar.hh"
 #include "estimate.hh"
 #include "json.hh"
 #include "parse.hh"
@@ -63,6 +64,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 ht::SleepConf sc;
                 ht::sleep_conf_apply(sc, "/etc/systemd/sleep.conf", text);
                 FUZZ_CHECK(sc.hibernation.allowed || sc.hibernation.line > 0);
+        }
+
+        // systemd's HibernateLocation EFI variable (efivarfs bytes)
+        if (auto hl = ht::parse_hibernate_location(text)) {
+                FUZZ_CHECK(hl->uuid.size() == 36);
+                (void)ht::hibernate_location_matches(*hl, text, nullptr);
         }
 
         // string helpers

@@ -268,6 +268,7 @@ static int run(int argc, char **argv)
         for (auto &w : cfg->warnings)
                 log_msg(ht::LogLevel::Debug, "Configuration: " + w);
 
+        opt.efi = ht::usable_hibernate_location(ht::Host("/"), &opt.efi_note);
         ht::GeneratorOutput out = ht::generate_resume_units(cmdline, *cfg, opt);
         for (auto &m : out.messages)
                 log_msg(m.level, m.text);

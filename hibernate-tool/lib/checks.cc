@@ -357,6 +357,7 @@ void check_resume_device(Ctx &c)
         }
         std::string from = std::string(" (from ") +
                            (t.source == ResumeSource::Cmdline  ? "the kernel command line"
+                            : t.source == ResumeSource::Efi    ? "systemd's HibernateLocation EFI variable"
                             : t.source == ResumeSource::Sysfs  ? "/sys/power/resume"
                             : t.source == ResumeSource::Config ? "the configuration"
                                                                : "automatic selection") +
@@ -1296,6 +1297,7 @@ Report run_checks(const Host &host, const Config &cfg)
                 c.cmdline = Cmdline(*c.cmdline_text);
         gather_swaps(c);
         c.resolve();
+        rep.notes.insert(rep.notes.end(), c.notes.begin(), c.notes.end());
         gather_memory(c);
         plan_pagesets(c);
 

@@ -344,6 +344,9 @@ GeneratorOutput generate_resume_units(const Cmdline &cmdline, const Config &cfg,
 
         ResumeInputs in;  // /sys/power/resume is not consulted: at boot it only mirrors resume=
         in.cmdline = cmdline;
+        in.efi = opt.efi;
+        if (!opt.efi_note.empty())
+                say(LogLevel::Warning, opt.efi_note);
         auto target = select_resume_target(in, cfg);
         if (!target) {
                 say(LogLevel::Error, target.error().message + nothing);
@@ -357,6 +360,7 @@ GeneratorOutput generate_resume_units(const Cmdline &cmdline, const Config &cfg,
         const ResumeTarget &t = **target;
         const std::string spec = spec_text(t.spec);
         const std::string origin = t.source == ResumeSource::Config ? "[resume] device in the configuration"
+                                   : t.source == ResumeSource::Efi  ? "systemd's HibernateLocation EFI variable"
                                                                     : "the kernel command line";
 
         // systemd makes no .device unit for /dev/block/MAJ:MIN links (src/core/device.c

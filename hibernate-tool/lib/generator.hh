@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "efivar.hh"
 #include "parse.hh"
 #include "result.hh"
 
@@ -23,6 +24,10 @@ inline constexpr std::string_view GENERATOR_NAME = "hibernate-tool-resume-genera
 struct GeneratorOptions {
         bool in_initrd = false;                           // /etc/initrd-release or SYSTEMD_IN_INITRD
         std::string helper = "/usr/sbin/hibernate-tool";  // ExecStart=<helper> resume
+        // systemd's HibernateLocation EFI variable when usable (efivar.hh), and why it is
+        // not when it is set but ignored; read by the caller (this function reads nothing).
+        std::optional<HibernateLocation> efi;
+        std::string efi_note;
 };
 
 // syslog priorities, as written to /dev/kmsg.

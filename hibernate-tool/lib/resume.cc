@@ -9,6 +9,7 @@ const char *resume_source_name(ResumeSource s)
 {
         switch (s) {
         case ResumeSource::Cmdline: return "cmdline";
+        case ResumeSource::Efi: return "efi";
         case ResumeSource::Sysfs: return "sysfs";
         case ResumeSource::Config: return "config";
         case ResumeSource::Auto: return "auto";
@@ -76,6 +77,17 @@ Result<std::optional<ResumeTarget>> select_resume_target(const ResumeInputs &in,
                 t.spec = *spec;
                 t.source = ResumeSource::Cmdline;
                 have = true;
+        } else if (in.efi) {
+                auto spec = parse_device_spec("UUID=" + in.efi->uuid);
+                if (!spec)
+                        return Error{EINVAL, "HibernateLocation: " + spec.error().message};
+                if (auto st = offset_in_range(in.efi->offset, "HibernateLocation EFI variable"); !st)
+                        return st.error();
+                t.spec = *spec;
+                t.source = ResumeSource::Efi;
+                t.offset = in.efi->offset;  // systemd: the variable's own offset, resume_offset= ignored
+                t.offset_origin = "efi";
+                return std::optional<ResumeTarget>{t};
         } else if (in.sysfs_resume && *in.sysfs_resume != "0:0" && !in.sysfs_resume->empty()) {
                 auto spec = parse_device_spec(*in.sysfs_resume);
                 if (!spec || spec->kind != SpecKind::Devnum)

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "efivar.hh"
 #include "parse.hh"
 #include "result.hh"
 
@@ -15,14 +16,14 @@ namespace ht {
 
 struct Config;
 
-enum class ResumeSource { Cmdline, Sysfs, Config, Auto };
+enum class ResumeSource { Cmdline, Efi, Sysfs, Config, Auto };
 const char *resume_source_name(ResumeSource s);
 
 struct ResumeTarget {
         DeviceSpec spec;
         ResumeSource source = ResumeSource::Cmdline;
         std::optional<uint64_t> offset;  // pages; nullopt = not given (the kernel uses 0)
-        std::string offset_origin;       // "cmdline", "sysfs", "config" or "" when not given
+        std::string offset_origin;       // "cmdline", "efi", "sysfs", "config" or "" when not given
 };
 
 // Inputs that the caller reads from the root (proc/cmdline, sys/power/resume{,_offset}).
@@ -30,9 +31,14 @@ struct ResumeInputs {
         Cmdline cmdline;
         std::optional<std::string> sysfs_resume;         // "MAJ:MIN", "0:0" when unset
         std::optional<std::string> sysfs_resume_offset;  // decimal pages
+        // systemd's HibernateLocation EFI variable, only when it is usable on this system
+        // (efivar.hh: usable_hibernate_location).
+        std::optional<HibernateLocation> efi;
 };
 
-// The configured resume target in priority order (kernel command line, sysfs, config).
+// The configured resume target in priority order: resume= on the kernel command line, then
+// systemd's HibernateLocation EFI variable (with its own offset; systemd gives it the same
+// place), then sysfs, then the configuration.
 // nullopt: nothing configured (the caller may pick an automatic candidate). Error: what is
 // configured is garbage (e.g. resume=foo bar, resume_offset=-1).
 Result<std::optional<ResumeTarget>> select_resume_target(const ResumeInputs &in, const Config &cfg);

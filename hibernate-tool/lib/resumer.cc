@@ -456,6 +456,10 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
 
         ResumeInputs in;
         in.cmdline = cmdline;
+        std::string efi_note;  // efivarfs is mounted in systemd initrds (dracut); absent otherwise
+        in.efi = usable_hibernate_location(host, &efi_note);
+        if (!efi_note.empty())
+                o.warnings.push_back(efi_note);
         auto sel = select_resume_target(in, cfg);
         if (!sel)
                 return done("error", "not resuming: " + sel.error().message);

@@ -88,6 +88,10 @@ void TargetResolver::resolve()
                 in.sysfs_resume = *r;
         if (auto r = host.read_line("/sys/power/resume_offset"))
                 in.sysfs_resume_offset = *r;
+        std::string efi_note;
+        in.efi = usable_hibernate_location(host, &efi_note);
+        if (!efi_note.empty())
+                notes.push_back(efi_note);
         auto sel = select_resume_target(in, cfg);
         if (!sel) {
                 target_error = sel.error().message;

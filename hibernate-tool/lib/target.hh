@@ -38,6 +38,7 @@ struct TargetResolver {
         std::optional<size_t> resume_swap;         // index into swaps.entries of the active swap
         std::optional<SwapFileMapping> file_map;   // when the resume swap is a file
         std::optional<std::string> file_map_error;
+        std::vector<std::string> notes;            // inputs ignored on the way (a bad EFI variable)
 
         TargetResolver(const Host &h, const Config &c);
         virtual ~TargetResolver() = default;

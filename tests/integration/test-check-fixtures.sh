@@ -217,6 +217,39 @@ run_check "$R"
 expect resume-device pass '/sys/power/resume'
 expect_json '.resume.source == "sysfs" and .resume.device == "/dev/vdb"'
 
+# systemd >= 255's HibernateLocation EFI variable (UTF-16LE JSON after 4 attribute bytes),
+# with no resume= anywhere: a resume source of its own, ahead of sysfs and the configuration.
+efivar_hl() {  # root, json: writes the variable as efivarfs shows it
+        mkdir -p "$1/sys/firmware/efi/efivars"
+        { printf '\x07\x00\x00\x00'; printf '%s' "$2" | iconv -f UTF-8 -t UTF-16LE; printf '\x00\x00'; } \
+                > "$1/sys/firmware/efi/efivars/HibernateLocation-8cf2644b-4b0b-428f-9387-6d876050dc67"
+}
+CASE=efi-source
+R=$(new_root)
+sed -i "s/ resume=UUID=$UUID_VDB//" "$R/proc/cmdline"
+echo 'ID=debian' > "$R/etc/os-release"
+echo "254:99" > "$R/sys/power/resume"  # lower priority: ignored
+efivar_hl "$R" "{\"uuid\":\"$UUID_VDB\",\"offset\":0,\"kernelVersion\":\"6.12.9-amd64\",\"osReleaseId\":\"debian\"}"
+run_check "$R"
+expect resume-device pass 'HibernateLocation'
+expect_json '.resume.source == "efi" and .resume.device == "/dev/vdb"'
+CASE=efi-other-os
+echo 'ID=fedora' > "$R/etc/os-release"
+run_check "$R"
+expect_json '.resume.source == "sysfs"'
+expect_json '.notes | any(test("HibernateLocation EFI variable ignored, as systemd ignores it: it was written by debian"))'
+CASE=efi-garbage
+printf 'junk' > "$R/sys/firmware/efi/efivars/HibernateLocation-8cf2644b-4b0b-428f-9387-6d876050dc67"
+run_check "$R"
+expect_json '.resume.source == "sysfs"'
+expect_json '.notes | any(test("HibernateLocation EFI variable ignored: "))'
+CASE=efi-cmdline-wins
+R=$(new_root)
+echo 'ID=debian' > "$R/etc/os-release"
+efivar_hl "$R" "{\"uuid\":\"00000000-0000-4000-8000-000000000000\",\"offset\":0,\"osReleaseId\":\"debian\"}"
+run_check "$R"
+expect_json '.resume.source == "cmdline" and .resume.device == "/dev/vdb"'
+
 CASE=config-source
 R=$(new_root)
 sed -i "s/ resume=UUID=$UUID_VDB//" "$R/proc/cmdline"

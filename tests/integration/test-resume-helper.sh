@@ -73,6 +73,23 @@ CASE=resume-safe-dry-run
 tool resume --root "$R" --dry-run
 expect_out "would resume from /dev/vdb \($((SAVED_DATA_PAGES + 1)) pages written by 6.1.0-56-amd64\)"
 
+# No resume= at all: systemd >= 255's HibernateLocation EFI variable names the device
+# (same rule as systemd: only for the OS that wrote it).
+CASE=resume-from-hibernate-location
+sed -i 's/ resume=UUID=[^ ]*//' "$R/proc/cmdline"
+echo 'ID=debian' > "$R/etc/os-release"
+mkdir -p "$R/sys/firmware/efi/efivars"
+{ printf '\x07\x00\x00\x00'; printf '{"uuid":"%s","offset":0,"osReleaseId":"debian"}' "$SWAP_UUID" | iconv -f UTF-8 -t UTF-16LE; } \
+        > "$R/sys/firmware/efi/efivars/HibernateLocation-8cf2644b-4b0b-428f-9387-6d876050dc67"
+tool resume --root "$R" --dry-run
+expect_out "would resume from /dev/vdb"
+echo 'ID=fedora' > "$R/etc/os-release"
+tool resume --root "$R" --dry-run
+expect_out "no resume device configured"
+grep -q "HibernateLocation EFI variable ignored, as systemd ignores it" <<<"$ERR" && ok || fail "[$CASE] stderr: $ERR"
+echo "root=/dev/vdc resume=UUID=$SWAP_UUID" > "$R/proc/cmdline"
+rm -rf "$R/sys/firmware/efi/efivars" "$R/etc/os-release"
+
 CASE=newer-kernel-flags
 echo "0:0" > "$R/sys/power/resume"
 FLAGS_BEFORE=$(dd if="$R/dev/vdb" bs=1 skip=4072 count=1 status=none | od -An -tu1 | tr -d ' ')
