@@ -38,5 +38,7 @@ expect "--undo" _hibernate_tool hibernate-tool setup --un
 expect "" _hibernate_tool hibernate-tool post --wa
 expect "--verbose --version" _hibernate_check hibernate-check --ver
 expect "--json" _hibernate_check hibernate-check --j
+expect "pretty" _hibernate_check hibernate-check --json=pr
+expect "short" _hibernate_tool hibernate-tool gate --json=sh
 echo "$P passed, $F failed"
 [ "$F" -eq 0 ]
