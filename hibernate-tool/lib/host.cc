@@ -18,6 +18,24 @@
 
 namespace ht {
 
+Result<size_t> pread_full(int fd, char *buf, size_t len, uint64_t offset)
+{
+        size_t got = 0;
+        while (got < len) {
+                if (offset + got > static_cast<uint64_t>(INT64_MAX))
+                        return Error{EOVERFLOW, "offset out of range"};
+                ssize_t n = ::pread(fd, buf + got, len - got, static_cast<off_t>(offset + got));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return Error::from_errno(errno, "read");
+                if (n == 0)
+                        break;
+                got += static_cast<size_t>(n);
+        }
+        return got;
+}
+
 Error Error::from_errno(int err, std::string what)
 {
         return Error{err, what + ": " + std::strerror(err)};
@@ -464,19 +482,12 @@ Result<std::string> Host::read_at(std::string_view abs, uint64_t offset, size_t 
         if (offset > static_cast<uint64_t>(INT64_MAX) - len)
                 return Error{EOVERFLOW, "Offset " + std::to_string(offset) + " in '" + std::string(abs) + "' is out of range"};
         std::string out(len, '\0');
-        size_t got = 0;
-        while (got < len) {
-                ssize_t n = ::pread(fd.get(), out.data() + got, len - got, static_cast<off_t>(offset + got));
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return Error::from_errno(errno, "Failed to read '" + std::string(abs) + "'");
-                }
-                if (n == 0)
-                        return Error{EIO, "'" + std::string(abs) + "' is truncated (wanted " + std::to_string(len) +
-                                                  " bytes at offset " + std::to_string(offset) + ")"};
-                got += static_cast<size_t>(n);
-        }
+        auto got = pread_full(fd.get(), out.data(), len, offset);
+        if (!got)
+                return Error{got.error().code, "Failed to read '" + std::string(abs) + "': " + got.error().message};
+        if (*got < len)
+                return Error{EIO, "'" + std::string(abs) + "' is truncated (wanted " + std::to_string(len) +
+                                          " bytes at offset " + std::to_string(offset) + ")"};
         return out;
 }
 

@@ -44,6 +44,10 @@ private:
         int fd_ = -1;
 };
 
+// pread() until len bytes or the end of the file, retrying EINTR: the bytes read (fewer
+// only at the end of the file), or the errno of a failed read.
+Result<size_t> pread_full(int fd, char *buf, size_t len, uint64_t offset);
+
 // What chase() found: the directory holding the last component (an O_PATH fd), the
 // last component's name there, its canonical absolute path inside the root, and an
 // O_PATH fd of the object itself when it exists.

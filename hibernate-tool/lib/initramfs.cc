@@ -284,39 +284,38 @@ Result<std::vector<std::string>> list_initramfs(const Host &host, const std::str
         uint64_t pos = 0;
         for (;;) {
                 char head[8] = {};
-                ssize_t n;
-                // skip zero padding
+                // skip the zero padding between archives, a block at a time
+                Result<size_t> n = size_t{0};
                 for (;;) {
-                        n = ::pread(f.get(), head, 1, static_cast<off_t>(pos));
-                        if (n <= 0 || head[0] != '\0')
+                        char pad[512];
+                        n = pread_full(f.get(), pad, sizeof pad, pos);
+                        if (!n || *n == 0)
                                 break;
-                        pos++;
+                        size_t z = 0;
+                        while (z < *n && pad[z] == '\0')
+                                z++;
+                        pos += z;
                         if (pos > INITRAMFS_MAX_BYTES)
                                 return Error{EFBIG, "'" + abs + "' is too large"};
+                        if (z < *n)
+                                break;
                 }
-                if (n < 0)
-                        return Error::from_errno(errno, "Failed to read '" + abs + "'");
-                if (n == 0)
+                if (!n)
+                        return Error{n.error().code, "Failed to read '" + abs + "': " + n.error().message};
+                if (*n == 0)
                         break;
-                n = ::pread(f.get(), head, sizeof head, static_cast<off_t>(pos));
-                std::string_view hv(head, n > 0 ? static_cast<size_t>(n) : 0);
+                n = pread_full(f.get(), head, sizeof head, pos);
+                if (!n)
+                        return Error{n.error().code, "Failed to read '" + abs + "': " + n.error().message};
+                std::string_view hv(head, *n);
                 if (hv.substr(0, 4) == "0707") {
                         CpioScan scan;
                         scan.names.swap(names);
                         uint64_t at = pos;
                         ByteReader rd = [&](char *buf, size_t len) -> Result<size_t> {
-                                size_t got = 0;
-                                while (got < len) {
-                                        ssize_t k = ::pread(f.get(), buf + got, len - got, static_cast<off_t>(at));
-                                        if (k < 0 && errno == EINTR)
-                                                continue;
-                                        if (k < 0)
-                                                return Error::from_errno(errno, "read");
-                                        if (k == 0)
-                                                break;
-                                        got += static_cast<size_t>(k);
-                                        at += static_cast<uint64_t>(k);
-                                }
+                                auto got = pread_full(f.get(), buf, len, at);
+                                if (got)
+                                        at += *got;
                                 return got;
                         };
                         auto st = scan_cpio(rd, scan);

@@ -104,11 +104,8 @@ Result<HibRecord> build_record(const Host &host, const std::string &boot_entry)
 Result<RecordResult> write_record(const Host &host, const Config &cfg, const std::string &boot_entry)
 {
         TargetResolver t(host, cfg);
-        if (auto st = t.load_inputs(); !st)
+        if (auto st = t.load_and_resolve(); !st)
                 return st.error();
-        t.resolve();
-        if (t.target_error)
-                return Error{EINVAL, *t.target_error};
         if (!t.target)
                 return Error{ENODEV, "No resume target is configured and no usable swap is active"};
         if (!t.device)
@@ -170,10 +167,8 @@ Status invalidate_image(const Host &host, const std::string &dev, uint64_t off)
 Result<std::string> invalidate_target(const Host &host, const Config &cfg)
 {
         TargetResolver t(host, cfg);
-        (void) t.load_inputs();  // an image waiting means the swap is not active: fine
-        t.resolve();
-        if (t.target_error)
-                return Error{EINVAL, *t.target_error};
+        if (auto st = t.load_and_resolve(false); !st)  // an image waiting: the swap is not active
+                return st.error();
         if (!t.target)
                 return Error{ENODEV, "No resume target is configured"};
         if (!t.device)
@@ -186,11 +181,8 @@ Result<std::string> invalidate_target(const Host &host, const Config &cfg)
 Result<std::optional<std::string>> clear_stale_record(const Host &host, const Config &cfg)
 {
         TargetResolver t(host, cfg);
-        if (auto st = t.load_inputs(); !st)
+        if (auto st = t.load_and_resolve(); !st)
                 return st.error();
-        t.resolve();
-        if (t.target_error)
-                return Error{EINVAL, *t.target_error};
         if (!t.target || !t.device)
                 return std::optional<std::string>{};
         uint64_t off = t.header_offset();

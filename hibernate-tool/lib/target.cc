@@ -80,6 +80,16 @@ bool TargetResolver::same_device(const ResolvedDevice &a, const ResolvedDevice &
         return a.path == b.path;
 }
 
+Status TargetResolver::load_and_resolve(bool inputs_required)
+{
+        if (auto st = load_inputs(); !st && inputs_required)
+                return st;
+        resolve();
+        if (target_error)
+                return Error{EINVAL, *target_error};
+        return ok_status();
+}
+
 void TargetResolver::resolve()
 {
         ResumeInputs in;

@@ -47,6 +47,10 @@ struct TargetResolver {
         // caller to report and leave the inputs empty.
         Status load_inputs();
         void resolve();
+        // load_inputs() then resolve(), for the writing verbs: a garbage target is an error.
+        // inputs_required = false goes on without /proc/swaps (an image waiting: the swap is
+        // not active).
+        Status load_and_resolve(bool inputs_required = true);
 
         // Byte offset of the swap header on the resume device.
         uint64_t header_offset() const { return target && target->offset ? *target->offset * page_size : 0; }
