@@ -131,15 +131,19 @@ holder_check() {
     i=0; while [ "$(grep -c check /run/hold.state)" = "$n" ]; do i=$((i+1)); [ $i -lt 600 ] || break; sleep 0.2; done
     say "$1 $(tail -n 1 /run/hold.state)"
 }
-if [ "$abort" = 1 ]; then
-    echo 1 > /sys/power/pagesets_abort || fail "pagesets_abort"
-    say "ABORT_START"
-    if echo disk > /sys/power/state; then say "ABORT_RC 0"; else say "ABORT_RC $?"; fi
-    say "ABORT_P2 $(cat /sys/power/pageset2_pages)"
-    say "ABORT_RES $(/ps-workload resident /data/file)"
-    say "ABORT_FILE $(/ps-workload sum /data/file)"
-    holder_check ABORT_HOLD
-fi
+# ps.abort: comma-separated test modes of /sys/power/pagesets_abort, each one
+# a hibernation that must fail and leave the system running (0: none).
+for a in $(echo "$abort" | tr , ' '); do
+    [ "$a" = 0 ] && continue
+    echo "$a" > /sys/power/pagesets_abort || fail "pagesets_abort $a"
+    say "ABORT_START $a"
+    if echo disk > /sys/power/state; then say "ABORT_RC $a 0"; else say "ABORT_RC $a $?"; fi
+    say "ABORT_P2 $a $(cat /sys/power/pageset2_pages)"
+    say "ABORT_RES $a $(/ps-workload resident /data/file)"
+    say "ABORT_FILE $a $(/ps-workload sum /data/file)"
+    holder_check "ABORT_HOLD $a"
+    say "ABORT_END $a"
+done
 round=1
 while :; do
     say "HIBERNATE_START $round"
@@ -261,6 +265,27 @@ tool_image_json() {  # disk
 # json_true JQ-EXPR JSON: the expression holds (jq 1.6 -e alone passes on empty input).
 json_true() { [[ -n ${2//[[:space:]]/} ]] && jq -e "$1" <<<"$2" >/dev/null; }
 
+# pfn_rewrite DISK INDEX-PAGE: replace one PFN of the index page by another valid PFN
+# strictly between its neighbours (so the index stays ascending); prints "i old new".
+pfn_rewrite() {
+        python3 - "$1" "$2" <<'PY'
+import struct, sys
+disk, page = sys.argv[1], int(sys.argv[2])
+with open(disk, "r+b") as f:
+    f.seek(page * 4096)
+    e = list(struct.unpack("<512Q", f.read(4096)))
+    for i in range(1, 511):
+        lo, hi = e[i - 1], e[i + 1]
+        if hi == 2**64 - 1 or hi - lo <= 2:
+            continue
+        new = e[i] - 1 if e[i] - 1 > lo else e[i] + 1
+        f.seek(page * 4096 + 8 * i)
+        f.write(struct.pack("<Q", new))
+        print(i, e[i], new)
+        break
+PY
+}
+
 ROWS=()
 run_cycle() {  # name kernel kind abort
         local name=$1 kernel=$2 kind=$3 abort=$4 lh=$W/$1-hibernate.log lr=$W/$1-resume.log
@@ -283,6 +308,11 @@ run_cycle() {  # name kernel kind abort
                 j=$(tool_image_json "$W/damaged.img"); rm -f "$W/damaged.img"
                 check "$name: hibernate-tool finds the damaged pageset 2 index ($(jq -r .problem <<<"$j"))" \
                         json_true '.problem != null and .pageset2_pages != null' "$j"
+                # A copy whose first index page has one PFN replaced by another valid
+                # one between its neighbours (still ascending): the boot kernel must
+                # refuse it (index CRC32), see run_pfn_damaged.
+                cp --sparse=always "$SWAP" "$W/$name-pfn.img"
+                PFN_EDIT=$(pfn_rewrite "$W/$name-pfn.img" "$idx")
         fi
         ht_log "$name: resume"
         boot "$lr" "$kernel" "ps.mode=resume ps.swap=part"
@@ -317,16 +347,52 @@ check "A: stock shrank the image below half of RAM ($A_IMG MiB)" test "$A_IMG" -
 fi
 
 if want B; then
-run_cycle B "$PATCHED" two 1
+# HT_PS_ABORTS: the test modes of the aborted hibernations before B's real one (an
+# older series only knows "1"; the checks of the missing modes then fail).
+run_cycle B "$PATCHED" two "${HT_PS_ABORTS:-copy,change,write}"
 LB=$W/B-hibernate.log
-check "B: aborted hibernation failed on purpose after the atomic copy" \
-        grep -q 'Two pagesets: aborting after the atomic copy' "$LB"
-check "B: abort reported to user space (echo disk failed)" grep -Eq 'PS_ABORT_RC [1-9]' "$LB"
-check "B: pageset 2 loaded back after the abort" grep -q 'Two pagesets: loading pageset 2' "$LB"
-check "B: after the abort the buffer is intact, the process runs" grep -q "PS_ABORT_HOLD check ok sum=$ANON_SUM" "$LB"
-check "B: after the abort the file is intact" grep -q "PS_ABORT_FILE sum=$FILE_SUM" "$LB"
-abort_res=$(val "$LB" 'PS_ABORT_RES resident=[0-9]* total=[0-9]* pct=\([0-9.]*\).*')
-check "B: after the abort the file is still cached ($abort_res%)" awk -v r="$abort_res" 'BEGIN { exit !(r >= 95) }'
+# section LOG MODE: the console lines of the aborted hibernation in test mode MODE.
+section() { awk -v s="PS_ABORT_START $2" -v e="PS_ABORT_END $2" 'index($0, s) { p = 1 } p { print } index($0, e) { p = 0 }' "$1"; }
+no_panic() { ! grep -Eq 'Kernel panic|BUG:|Oops' "$1"; }
+for m in copy change write; do
+        S=$W/B-abort-$m.log
+        section "$LB" $m > "$S"
+        check "B/$m: abort reported to user space (echo disk failed)" grep -Eq "PS_ABORT_RC $m [1-9]" "$S"
+        check "B/$m: after the abort the buffer is intact, the process runs" grep -q "PS_ABORT_HOLD $m check ok sum=$ANON_SUM" "$S"
+        check "B/$m: after the abort the file is intact" grep -q "PS_ABORT_FILE $m sum=$FILE_SUM" "$S"
+        abort_res=$(val "$S" "PS_ABORT_RES $m resident=[0-9]* total=[0-9]* pct=\\([0-9.]*\\).*")
+        check "B/$m: after the abort the file is still cached ($abort_res%)" awk -v r="$abort_res" 'BEGIN { exit !(r >= 95) }'
+done
+check "B/copy: failed on purpose after the atomic copy" \
+        grep -q 'Two pagesets: aborting after the atomic copy' "$W/B-abort-copy.log"
+check "B/copy: pageset 2 loaded back after the abort" grep -q 'Two pagesets: loading pageset 2' "$W/B-abort-copy.log"
+# change: a page of pageset 2 changed after it was written must be found before the
+# atomic copy; nothing was overwritten, so nothing is loaded back.
+check "B/change: a page of pageset 2 was changed after it was written" \
+        grep -q 'Two pagesets: changing page' "$W/B-abort-change.log"
+check "B/change: the change was found before the atomic copy" \
+        grep -Eq 'Two pagesets: [0-9]+ pages of pageset 2 changed after it was saved \(first: 0x[0-9a-f]+, contents\); aborting' "$W/B-abort-change.log"
+check "B/change: no atomic copy was made, nothing loaded back" \
+        bash -c "! grep -Eq 'Image created|loading pageset 2' '$W/B-abort-change.log'"
+# write: the write of pageset 1 fails (I/O error path of swsusp_write); pageset 2 is
+# loaded back from its swap pages, which must not have been freed.
+check "B/write: the write of pageset 1 failed" \
+        grep -q 'Two pagesets: failing the write of pageset 1' "$W/B-abort-write.log"
+check "B/write: pageset 2 loaded back, no panic" \
+        bash -c "grep -q 'Two pagesets: loading pageset 2' '$W/B-abort-write.log' && grep -q 'Read pageset 2' '$W/B-abort-write.log'"
+check "B: no kernel panic, BUG or oops while hibernating" no_panic "$LB"
+# An index entry rewritten to another valid PFN (B's image, copied before the resume).
+ht_log "B: resume from a copy of the image with one pageset 2 PFN rewritten ($PFN_EDIT)"
+LBP=$W/B-pfn.log
+check "B/pfn: one index entry rewritten to another valid PFN ($PFN_EDIT)" test -n "$PFN_EDIT"
+SWAP_REAL=$SWAP SWAP=$W/B-pfn.img
+boot "$LBP" "$PATCHED" "ps.mode=resume ps.swap=part"
+SWAP=$SWAP_REAL; rm -f "$W/B-pfn.img"
+check "B/pfn: the boot kernel finds the index CRC32 mismatch" grep -q 'Two pagesets: pageset 2 index CRC32 mismatch' "$LBP"
+check "B/pfn: the image is refused" grep -q 'Two pagesets: pageset 2 of the image is damaged, not resuming' "$LBP"
+check "B/pfn: nothing was restored, the system boots normally" \
+        bash -c "grep -q PS_RESUME_REFUSED '$LBP' && grep -q PS_BOOTED '$LBP' && ! grep -q PS_RESUMED '$LBP'"
+check "B/pfn: no kernel panic" no_panic "$LBP"
 check "B: image marked SF_TWO_PAGESETS (flags $B_FLAGS)" test $(( B_FLAGS & 256 )) -ne 0
 check "B: hibernate-check on the patched kernel: two-pageset check passes" \
         test "$(check_status "$LB")" = pass
