@@ -61,7 +61,7 @@ else
         STOCK=$(sed -n 's/^STOCK=//p' <<<"$out")
         PATCHED=$(sed -n 's/^PATCHED=//p' <<<"$out")
 fi
-ONLY=${HT_PS_ONLY:-A B C}
+ONLY=${HT_PS_ONLY:-A B C D}
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 [[ -f $STOCK && -f $PATCHED ]] || ht_die "build.sh did not produce both kernels"
 
@@ -89,9 +89,11 @@ say()  { echo "PS_$*"; }
 fail() { say "FAIL $*"; reboot -f; sleep 60; }
 arg()  { sed -n "s/.*ps\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 mode=$(arg mode); kind=$(arg kind); swap=$(arg swap); anon=$(arg anon); abort=$(arg abort)
-again=$(arg again)
+again=$(arg again); stream=$(arg stream)
 say "INIT mode=$mode kind=$kind swap=$swap kernel=$(uname -r)"
 mount -o noatime /dev/vdb /data || fail "mount /dev/vdb"
+# vdc (D only): a read-throttled disk with a file that is read while hibernating.
+[ -b /dev/vdc ] && { mkdir -p /stream; mount -o ro,noatime /dev/vdc /stream || fail "mount /dev/vdc"; }
 if [ "$swap" = file ]; then RDEV=$(cat /sys/block/vdb/dev); else RDEV=$(cat /sys/block/vda/dev); fi
 
 if [ "$mode" = resume ]; then
@@ -146,6 +148,14 @@ for a in $(echo "$abort" | tr , ' '); do
 done
 round=1
 while :; do
+    if [ "$stream" = 1 ] && [ $round = 1 ]; then
+        # Reads in flight: a reader streams a file from the throttled disk; its
+        # readahead is still being read when pageset 2 is selected and written.
+        /ps-workload sum /stream/file > /run/stream.out 2>&1 &
+        STREAMER=$!
+        sleep 4
+        say "STREAM_STARTED $(grep -E '^(Cached):' /proc/meminfo | tr -s ' ')"
+    fi
     say "HIBERNATE_START $round"
     if echo disk > /sys/power/state; then
         say "RESUMED $round $(cat /proc/uptime)"
@@ -153,6 +163,12 @@ while :; do
         say "RES_AFTER $(/ps-workload resident /data/file)"
         say "FILE_AFTER $(/ps-workload sum /data/file)"
         holder_check HOLD_AFTER
+        if [ -n "${STREAMER:-}" ]; then
+            wait $STREAMER
+            say "STREAM_READER $(cat /run/stream.out)"
+            say "STREAM_CACHED $(/ps-workload sum /stream/file)"
+            STREAMER=
+        fi
     else
         fail "echo disk > /sys/power/state"
     fi
@@ -212,7 +228,7 @@ boot() {  # log kernel cmdline-extra
                 -kernel "$kernel" -initrd "$INITRD" \
                 -append "console=ttyS0 loglevel=7 no_console_suspend panic=-1 $extra" \
                 -drive "file=$SWAP,format=raw,if=virtio,cache=unsafe" \
-                -drive "file=$DATA,format=raw,if=virtio,cache=unsafe" </dev/null 2>&1 |
+                -drive "file=$DATA,format=raw,if=virtio,cache=unsafe" "${QEMU_EXTRA[@]}" </dev/null 2>&1 |
                 perl -MTime::HiRes=time -ne '$|=1; s/\r//g; printf "%.3f %s", time, $_' > "$log" || true
         grep -E ' PS_|Two pagesets|Kernel panic|PM: (hibernation: )?(Wrote|Read|Image|Need)' "$log" | sed 's/^/    | /' >&2 || true
 }
@@ -286,6 +302,7 @@ with open(disk, "r+b") as f:
 PY
 }
 
+QEMU_EXTRA=()
 ROWS=()
 run_cycle() {  # name kernel kind abort
         local name=$1 kernel=$2 kind=$3 abort=$4 lh=$W/$1-hibernate.log lr=$W/$1-resume.log
@@ -423,6 +440,35 @@ check "C: damaged pageset 2 refused by the boot kernel" grep -q 'Two pagesets: p
 check "C: system boots normally after the refusal" grep -q 'PS_BOOTED' "$LC3"
 check "C: nothing of the damaged image was restored" grep -q 'PS_RESUME_REFUSED' "$LC3"
 check "C: swap file usable again (signature restored, swapon works)" grep -q 'PS_SWAPS /data/swapfile' "$LC3"
+fi
+
+# D: reads in flight. A third disk, read-throttled by QEMU, holds a file that a
+# background reader streams while the system hibernates: its readahead is in flight
+# when pageset 2 is selected and written, and completes later (at the latest when
+# devices are suspended). After resume the reader's checksum and the cached file's
+# must be the file's. HT_PS_D_KERNEL: the kernel to run D on (default: patched).
+if want D; then
+STREAM=$W/stream.img
+STREAM_MIB=2
+SEED_STREAM=0x1234567887654321
+rm -f "$STREAM"; truncate -s 32M "$STREAM"; mkfs.ext4 -q -F -b 4096 "$STREAM"
+mnt=$(mktemp -d); mount -o loop "$STREAM" "$mnt"
+STREAM_SUM=$("$WL_HOST" mkfile "$mnt/file" "$STREAM_MIB" "$SEED_STREAM" | sed -n 's/^sum=//p')
+umount "$mnt"; rmdir "$mnt"
+make_disks
+QEMU_EXTRA=(-drive "file=$STREAM,format=raw,if=virtio,cache=none,aio=threads,throttling.bps-read=65536")
+LD1=$W/D-hibernate.log LD2=$W/D-resume.log
+DK=${HT_PS_D_KERNEL:-$PATCHED}
+ht_log "D: reads in flight from a throttled disk ($STREAM_MIB MiB at 64 KiB/s) while hibernating, two pagesets"
+boot "$LD1" "$DK" "ps.mode=run ps.kind=two ps.swap=part ps.anon=64 ps.abort=0 ps.stream=1"
+boot "$LD2" "$DK" "ps.mode=resume ps.swap=part"
+QEMU_EXTRA=()
+check "D: hibernated while the reader was streaming" grep -q 'PS_STREAM_STARTED' "$LD1"
+check "D: two-pageset image written and resumed" \
+        bash -c "grep -q 'Wrote pageset 2' '$LD1' && grep -q 'PS_RESUMED 1' '$LD2'"
+check "D: the reader read the file intact across the hibernation" grep -q "PS_STREAM_READER sum=$STREAM_SUM" "$LD2"
+check "D: the cached file is intact after resume" grep -q "PS_STREAM_CACHED sum=$STREAM_SUM" "$LD2"
+check "D: no kernel panic" bash -c "! grep -Eq 'Kernel panic|BUG:|Oops' '$LD1' '$LD2'"
 fi
 
 echo
