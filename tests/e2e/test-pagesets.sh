@@ -257,9 +257,9 @@ img_facts() {  # disk base-page → sets IMG_FLAGS IMG_PAGES IMG_P2 IMG_P2START 
         IMG_P2START=$(od -An -tu8 -j $((info * 4096 + 448)) -N8 "$d" | tr -d ' ')
         IMG_SIG=$(dd if="$d" bs=1 skip=$((hdr + 4086)) count=10 status=none | tr -d '\0')
 }
-# kstat LOG MSG: "kbytes seconds MB/s" from the kernel's first
+# kstat LOG MSG: "kbytes seconds MB/s" from the kernel's last (the real hibernation's; aborted ones come first)
 # "PM: hibernation: MSG <k> kbytes in <s> seconds (<r> MB/s)" line (swsusp_show_speed).
-kstat() { sed -n "s/.*PM: hibernation: $2 \([0-9]*\) kbytes in \([0-9.]*\) seconds (\([0-9.]*\) MB\/s).*/\1 \2 \3/p" "$1" | head -n1; }
+kstat() { sed -n "s/.*PM: hibernation: $2 \([0-9]*\) kbytes in \([0-9.]*\) seconds (\([0-9.]*\) MB\/s).*/\1 \2 \3/p" "$1" | tail -n1; }
 speed() { kstat "$1" "$2" | awk '{ printf "%s kB, %s s, %s MB/s", $1, $2, $3 }'; }
 # mbps KSTAT KSTAT: the bandwidth of both transfers together (pageset 1 + pageset 2).
 mbps() { awk -v a="${1:-0 0}" -v b="${2:-0 0}" 'BEGIN { split(a, x); split(b, y); s = x[2] + y[2]; printf "%.1f", (s > 0 ? (x[1] + y[1]) / 1000 / s : 0) }'; }
