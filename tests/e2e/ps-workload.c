@@ -174,17 +174,35 @@ static int hold(size_t mib, uint64_t seed, const char *state)
 	}
 }
 
+/* Start asynchronous readahead of the whole file and return at once. */
+static int willneed(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return die(path);
+	int err = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+	if (err) {
+		errno = err;
+		return die("posix_fadvise");
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "mkfile"))
 		return mkfile(argv[2], parse_u64(argv[3]), parse_u64(argv[4]));
 	if (argc == 3 && !strcmp(argv[1], "sum"))
 		return sum(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "willneed"))
+		return willneed(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "resident"))
 		return resident(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "hold"))
 		return hold(parse_u64(argv[2]), parse_u64(argv[3]), argv[4]);
 	fputs("usage: ps-workload mkfile PATH MIB SEED | sum PATH | resident PATH |"
-	      " hold MIB SEED STATE\n", stderr);
+	      " willneed PATH | hold MIB SEED STATE\n", stderr);
 	return 2;
 }

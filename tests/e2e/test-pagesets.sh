@@ -7,14 +7,23 @@
 #   A  stock kernel, swap partition: a process holds a checksummed 200 MiB anonymous
 #      buffer, the data file is read into the page cache; hibernate, resume; the buffer,
 #      the process and the file are intact; how much of the file is still cached.
-#   B  patched kernel, swap partition, two pagesets: the same, plus first a hibernation
-#      that is aborted on purpose after pageset 2 was written and overwritten by the
-#      atomic copy (pagesets_abort): the system continues with everything intact.
+#   B  patched kernel, swap partition, two pagesets: the same, plus first three
+#      hibernations that fail on purpose (/sys/power/pagesets_abort), after each of
+#      which the system continues with everything intact: "copy" (after the atomic
+#      copy: pageset 2 loaded back), "change" (a page of pageset 2 changed after it
+#      was written: found by the check before the copy, nothing overwritten) and
+#      "write" (the write of pageset 1 fails: pageset 2 loaded back, no panic).
 #      Goal: >= 95% of the file resident after resume; the image is larger than half
-#      of RAM (stock shrinks it instead: shown by A).
+#      of RAM (stock shrinks it instead: shown by A). Then a copy of B's image with
+#      one pageset 2 index entry rewritten to another valid PFN (still ascending) is
+#      refused by the boot kernel (index CRC32), which boots normally.
 #   C  patched kernel, swap file (resume_offset): hibernate + resume works; then a
 #      second image whose pageset 2 index is damaged on disk is refused by the boot
 #      kernel, which boots normally and leaves the swap file usable.
+#   D  patched kernel, reads in flight: a third disk, read-throttled by QEMU
+#      (throttling.bps-read), holds a file whose readahead (fadvise WILLNEED) is in
+#      flight while the system hibernates; after resume the file reads back intact
+#      (HT_PS_D_KERNEL: run D on another kernel).
 #
 # Prints hibernate time, resume time, image size and write/read bandwidth for both.
 # Exit 0 all checks passed, 1 a check failed, 77 cannot run here (HT_REQUIRE_ALL=1: 1).
@@ -53,6 +62,7 @@ mkdir -p "$W"
 # --- kernels ----------------------------------------------------------------------
 # HT_PS_STOCK/HT_PS_PATCHED: use these bzImages instead (kernel development);
 # HT_PS_ONLY: run only these parts (e.g. "B C"; the summary then lacks the others).
+# HT_PS_SMP: virtual CPUs of the VM (default 2).
 if [[ -n ${HT_PS_STOCK:-} && -n ${HT_PS_PATCHED:-} ]]; then
         STOCK=$HT_PS_STOCK PATCHED=$HT_PS_PATCHED
 else
@@ -61,7 +71,7 @@ else
         STOCK=$(sed -n 's/^STOCK=//p' <<<"$out")
         PATCHED=$(sed -n 's/^PATCHED=//p' <<<"$out")
 fi
-ONLY=${HT_PS_ONLY:-A B C}
+ONLY=${HT_PS_ONLY:-A B C D}
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 [[ -f $STOCK && -f $PATCHED ]] || ht_die "build.sh did not produce both kernels"
 
@@ -89,9 +99,11 @@ say()  { echo "PS_$*"; }
 fail() { say "FAIL $*"; reboot -f; sleep 60; }
 arg()  { sed -n "s/.*ps\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 mode=$(arg mode); kind=$(arg kind); swap=$(arg swap); anon=$(arg anon); abort=$(arg abort)
-again=$(arg again)
+again=$(arg again); stream=$(arg stream)
 say "INIT mode=$mode kind=$kind swap=$swap kernel=$(uname -r)"
 mount -o noatime /dev/vdb /data || fail "mount /dev/vdb"
+# vdc (D only): a read-throttled disk with a file that is read while hibernating.
+[ -b /dev/vdc ] && { mkdir -p /stream; mount -o ro,noatime /dev/vdc /stream || fail "mount /dev/vdc"; }
 if [ "$swap" = file ]; then RDEV=$(cat /sys/block/vdb/dev); else RDEV=$(cat /sys/block/vda/dev); fi
 
 if [ "$mode" = resume ]; then
@@ -131,17 +143,31 @@ holder_check() {
     i=0; while [ "$(grep -c check /run/hold.state)" = "$n" ]; do i=$((i+1)); [ $i -lt 600 ] || break; sleep 0.2; done
     say "$1 $(tail -n 1 /run/hold.state)"
 }
-if [ "$abort" = 1 ]; then
-    echo 1 > /sys/power/pagesets_abort || fail "pagesets_abort"
-    say "ABORT_START"
-    if echo disk > /sys/power/state; then say "ABORT_RC 0"; else say "ABORT_RC $?"; fi
-    say "ABORT_P2 $(cat /sys/power/pageset2_pages)"
-    say "ABORT_RES $(/ps-workload resident /data/file)"
-    say "ABORT_FILE $(/ps-workload sum /data/file)"
-    holder_check ABORT_HOLD
-fi
+# ps.abort: comma-separated test modes of /sys/power/pagesets_abort, each one
+# a hibernation that must fail and leave the system running (0: none).
+for a in $(echo "$abort" | tr , ' '); do
+    [ "$a" = 0 ] && continue
+    echo "$a" > /sys/power/pagesets_abort || fail "pagesets_abort $a"
+    say "ABORT_START $a"
+    if echo disk > /sys/power/state; then say "ABORT_RC $a 0"; else say "ABORT_RC $a $?"; fi
+    say "ABORT_P2 $a $(cat /sys/power/pageset2_pages)"
+    say "ABORT_RES $a $(/ps-workload resident /data/file)"
+    say "ABORT_FILE $a $(/ps-workload sum /data/file)"
+    holder_check "ABORT_HOLD $a"
+    say "ABORT_END $a"
+done
 round=1
 while :; do
+    if [ "$stream" = 1 ] && [ $round = 1 ]; then
+        # Reads in flight: readahead of the whole file is started (fadvise
+        # WILLNEED returns at once, nobody waits for it, so the freezer does not
+        # either) from the throttled disk; most of it is still being read when
+        # pageset 2 is selected and written, and while devices are suspended.
+        /ps-workload willneed /stream/file || fail "willneed"
+        STREAMER=1
+        sleep 1
+        say "STREAM_STARTED $(grep -E '^(Cached):' /proc/meminfo | tr -s ' ')"
+    fi
     say "HIBERNATE_START $round"
     if echo disk > /sys/power/state; then
         say "RESUMED $round $(cat /proc/uptime)"
@@ -149,6 +175,10 @@ while :; do
         say "RES_AFTER $(/ps-workload resident /data/file)"
         say "FILE_AFTER $(/ps-workload sum /data/file)"
         holder_check HOLD_AFTER
+        if [ -n "${STREAMER:-}" ]; then
+            say "STREAM_CACHED $(/ps-workload sum /stream/file)"
+            STREAMER=
+        fi
     else
         fail "echo disk > /sys/power/state"
     fi
@@ -203,12 +233,12 @@ ANON_SUM=$(tmp=$(mktemp); "$WL_HOST" hold "$ANON_MIB" "$SEED_ANON" "$tmp" & p=$!
 # --- boot with host timestamps on every console line ------------------------------
 boot() {  # log kernel cmdline-extra
         local log=$1 kernel=$2 extra=$3
-        timeout --foreground -k 10 "$HT_BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m "$MEM" -smp 1 \
+        timeout --foreground -k 10 "$HT_BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m "$MEM" -smp "${HT_PS_SMP:-2}" \
                 -nographic -no-reboot -nodefaults -serial stdio -monitor none \
                 -kernel "$kernel" -initrd "$INITRD" \
                 -append "console=ttyS0 loglevel=7 no_console_suspend panic=-1 $extra" \
                 -drive "file=$SWAP,format=raw,if=virtio,cache=unsafe" \
-                -drive "file=$DATA,format=raw,if=virtio,cache=unsafe" </dev/null 2>&1 |
+                -drive "file=$DATA,format=raw,if=virtio,cache=unsafe" "${QEMU_EXTRA[@]}" </dev/null 2>&1 |
                 perl -MTime::HiRes=time -ne '$|=1; s/\r//g; printf "%.3f %s", time, $_' > "$log" || true
         grep -E ' PS_|Two pagesets|Kernel panic|PM: (hibernation: )?(Wrote|Read|Image|Need)' "$log" | sed 's/^/    | /' >&2 || true
 }
@@ -227,9 +257,9 @@ img_facts() {  # disk base-page → sets IMG_FLAGS IMG_PAGES IMG_P2 IMG_P2START 
         IMG_P2START=$(od -An -tu8 -j $((info * 4096 + 448)) -N8 "$d" | tr -d ' ')
         IMG_SIG=$(dd if="$d" bs=1 skip=$((hdr + 4086)) count=10 status=none | tr -d '\0')
 }
-# kstat LOG MSG: "kbytes seconds MB/s" from the kernel's first
+# kstat LOG MSG: "kbytes seconds MB/s" from the kernel's last (the real hibernation's; aborted ones come first)
 # "PM: hibernation: MSG <k> kbytes in <s> seconds (<r> MB/s)" line (swsusp_show_speed).
-kstat() { sed -n "s/.*PM: hibernation: $2 \([0-9]*\) kbytes in \([0-9.]*\) seconds (\([0-9.]*\) MB\/s).*/\1 \2 \3/p" "$1" | head -n1; }
+kstat() { sed -n "s/.*PM: hibernation: $2 \([0-9]*\) kbytes in \([0-9.]*\) seconds (\([0-9.]*\) MB\/s).*/\1 \2 \3/p" "$1" | tail -n1; }
 speed() { kstat "$1" "$2" | awk '{ printf "%s kB, %s s, %s MB/s", $1, $2, $3 }'; }
 # mbps KSTAT KSTAT: the bandwidth of both transfers together (pageset 1 + pageset 2).
 mbps() { awk -v a="${1:-0 0}" -v b="${2:-0 0}" 'BEGIN { split(a, x); split(b, y); s = x[2] + y[2]; printf "%.1f", (s > 0 ? (x[1] + y[1]) / 1000 / s : 0) }'; }
@@ -261,6 +291,28 @@ tool_image_json() {  # disk
 # json_true JQ-EXPR JSON: the expression holds (jq 1.6 -e alone passes on empty input).
 json_true() { [[ -n ${2//[[:space:]]/} ]] && jq -e "$1" <<<"$2" >/dev/null; }
 
+# pfn_rewrite DISK INDEX-PAGE: replace one PFN of the index page by another valid PFN
+# strictly between its neighbours (so the index stays ascending); prints "i old new".
+pfn_rewrite() {
+        python3 - "$1" "$2" <<'PY'
+import struct, sys
+disk, page = sys.argv[1], int(sys.argv[2])
+with open(disk, "r+b") as f:
+    f.seek(page * 4096)
+    e = list(struct.unpack("<512Q", f.read(4096)))
+    for i in range(1, 511):
+        lo, hi = e[i - 1], e[i + 1]
+        if hi == 2**64 - 1 or hi - lo <= 2:
+            continue
+        new = e[i] - 1 if e[i] - 1 > lo else e[i] + 1
+        f.seek(page * 4096 + 8 * i)
+        f.write(struct.pack("<Q", new))
+        print(i, e[i], new)
+        break
+PY
+}
+
+QEMU_EXTRA=()
 ROWS=()
 run_cycle() {  # name kernel kind abort
         local name=$1 kernel=$2 kind=$3 abort=$4 lh=$W/$1-hibernate.log lr=$W/$1-resume.log
@@ -283,6 +335,12 @@ run_cycle() {  # name kernel kind abort
                 j=$(tool_image_json "$W/damaged.img"); rm -f "$W/damaged.img"
                 check "$name: hibernate-tool finds the damaged pageset 2 index ($(jq -r .problem <<<"$j"))" \
                         json_true '.problem != null and .pageset2_pages != null' "$j"
+                # A copy whose first index page has one PFN replaced by another valid
+                # one between its neighbours (still ascending): the boot kernel must
+                # refuse it (index CRC32), see run_pfn_damaged.
+                cp --sparse=always "$SWAP" "$W/$name-pfn.img"
+                PFN_EDIT=$(pfn_rewrite "$W/$name-pfn.img" "$idx")
+                cp --sparse=always "$SWAP" "$W/$name-intact.img"
         fi
         ht_log "$name: resume"
         boot "$lr" "$kernel" "ps.mode=resume ps.swap=part"
@@ -317,16 +375,69 @@ check "A: stock shrank the image below half of RAM ($A_IMG MiB)" test "$A_IMG" -
 fi
 
 if want B; then
-run_cycle B "$PATCHED" two 1
+# HT_PS_ABORTS: the test modes of the aborted hibernations before B's real one (an
+# older series only knows "1"; the checks of the missing modes then fail).
+run_cycle B "$PATCHED" two "${HT_PS_ABORTS:-copy,change,write}"
 LB=$W/B-hibernate.log
-check "B: aborted hibernation failed on purpose after the atomic copy" \
-        grep -q 'Two pagesets: aborting after the atomic copy' "$LB"
-check "B: abort reported to user space (echo disk failed)" grep -Eq 'PS_ABORT_RC [1-9]' "$LB"
-check "B: pageset 2 loaded back after the abort" grep -q 'Two pagesets: loading pageset 2' "$LB"
-check "B: after the abort the buffer is intact, the process runs" grep -q "PS_ABORT_HOLD check ok sum=$ANON_SUM" "$LB"
-check "B: after the abort the file is intact" grep -q "PS_ABORT_FILE sum=$FILE_SUM" "$LB"
-abort_res=$(val "$LB" 'PS_ABORT_RES resident=[0-9]* total=[0-9]* pct=\([0-9.]*\).*')
-check "B: after the abort the file is still cached ($abort_res%)" awk -v r="$abort_res" 'BEGIN { exit !(r >= 95) }'
+# section LOG MODE: the console lines of the aborted hibernation in test mode MODE.
+section() { awk -v s="PS_ABORT_START $2" -v e="PS_ABORT_END $2" 'index($0, s) { p = 1 } p { print } index($0, e) { p = 0 }' "$1"; }
+no_panic() { ! grep -Eq 'Kernel panic|BUG:|Oops' "$1"; }
+for m in copy change write; do
+        S=$W/B-abort-$m.log
+        section "$LB" $m > "$S"
+        check "B/$m: abort reported to user space (echo disk failed)" grep -Eq "PS_ABORT_RC $m [1-9]" "$S"
+        check "B/$m: after the abort the buffer is intact, the process runs" grep -q "PS_ABORT_HOLD $m check ok sum=$ANON_SUM" "$S"
+        check "B/$m: after the abort the file is intact" grep -q "PS_ABORT_FILE $m sum=$FILE_SUM" "$S"
+        abort_res=$(val "$S" "PS_ABORT_RES $m resident=[0-9]* total=[0-9]* pct=\\([0-9.]*\\).*")
+        check "B/$m: after the abort the file is still cached ($abort_res%)" awk -v r="$abort_res" 'BEGIN { exit !(r >= 95) }'
+done
+check "B/copy: failed on purpose after the atomic copy" \
+        grep -q 'Two pagesets: aborting after the atomic copy' "$W/B-abort-copy.log"
+check "B/copy: pageset 2 loaded back after the abort" grep -q 'Two pagesets: loading pageset 2' "$W/B-abort-copy.log"
+# change: a page of pageset 2 changed after it was written must be found before the
+# atomic copy; nothing was overwritten, so nothing is loaded back.
+check "B/change: a page of pageset 2 was changed after it was written" \
+        grep -q 'Two pagesets: changing page' "$W/B-abort-change.log"
+check "B/change: the change was found before the atomic copy" \
+        grep -Eq 'Two pagesets: [0-9]+ pages of pageset 2 changed after it was saved \(first: 0x[0-9a-f]+, contents\); aborting' "$W/B-abort-change.log"
+check "B/change: no atomic copy was made, nothing loaded back" \
+        bash -c "! grep -Eq 'Image created|loading pageset 2' '$W/B-abort-change.log'"
+# write: the write of pageset 1 fails (I/O error path of swsusp_write); pageset 2 is
+# loaded back from its swap pages, which must not have been freed.
+check "B/write: the write of pageset 1 failed" \
+        grep -q 'Two pagesets: failing the write of pageset 1' "$W/B-abort-write.log"
+check "B/write: pageset 2 loaded back, no panic" \
+        bash -c "grep -q 'Two pagesets: loading pageset 2' '$W/B-abort-write.log' && grep -q 'Read pageset 2' '$W/B-abort-write.log'"
+check "B: no kernel panic, BUG or oops while hibernating" no_panic "$LB"
+# An index entry rewritten to another valid PFN (B's image, copied before the resume).
+ht_log "B: resume from a copy of the image with one pageset 2 PFN rewritten ($PFN_EDIT)"
+LBP=$W/B-pfn.log
+check "B/pfn: one index entry rewritten to another valid PFN ($PFN_EDIT)" test -n "$PFN_EDIT"
+SWAP_REAL=$SWAP SWAP=$W/B-pfn.img
+boot "$LBP" "$PATCHED" "ps.mode=resume ps.swap=part"
+SWAP=$SWAP_REAL; rm -f "$W/B-pfn.img"
+check "B/pfn: the boot kernel finds the index CRC32 mismatch" grep -q 'Two pagesets: pageset 2 index CRC32 mismatch' "$LBP"
+check "B/pfn: the image is refused" grep -q 'Two pagesets: pageset 2 of the image is damaged, not resuming' "$LBP"
+check "B/pfn: nothing was restored, the system boots normally" \
+        bash -c "grep -q PS_RESUME_REFUSED '$LBP' && grep -q PS_BOOTED '$LBP' && ! grep -q PS_RESUMED '$LBP'"
+check "B/pfn: no kernel panic" no_panic "$LBP"
+# The same two-pageset image (an intact copy) with the stock kernel of the same tree as
+# the boot kernel: the design lets it restore pageset 1 and leave pageset 2 to the
+# image's kernel, but swsusp refuses an image of another kernel build (utsname
+# version), so it must be refused cleanly: normal boot, no panic.
+ht_log "B: a stock boot kernel and B's two-pageset image"
+LBS=$W/B-stockboot.log
+SWAP_REAL=$SWAP SWAP=$W/B-intact.img
+boot "$LBS" "$STOCK" "ps.mode=resume ps.swap=part"
+SWAP=$SWAP_REAL; rm -f "$W/B-intact.img"
+if grep -q 'PS_RESUMED' "$LBS"; then
+        check "B/stock-boot: restored by the stock boot kernel, data intact" \
+                bash -c "grep -q 'PS_HOLD_AFTER check ok sum=$ANON_SUM' '$LBS' && grep -q 'PS_FILE_AFTER sum=$FILE_SUM' '$LBS'"
+else
+        check "B/stock-boot: refused cleanly by the stock boot kernel ($(sed -n 's/.*PM: \(.*[Mm]ismatch.*\)/\1/p' "$LBS" | head -n1))" \
+                bash -c "grep -q PS_RESUME_REFUSED '$LBS' && grep -q PS_BOOTED '$LBS'"
+fi
+check "B/stock-boot: no kernel panic" no_panic "$LBS"
 check "B: image marked SF_TWO_PAGESETS (flags $B_FLAGS)" test $(( B_FLAGS & 256 )) -ne 0
 check "B: hibernate-check on the patched kernel: two-pageset check passes" \
         test "$(check_status "$LB")" = pass
@@ -357,6 +468,34 @@ check "C: damaged pageset 2 refused by the boot kernel" grep -q 'Two pagesets: p
 check "C: system boots normally after the refusal" grep -q 'PS_BOOTED' "$LC3"
 check "C: nothing of the damaged image was restored" grep -q 'PS_RESUME_REFUSED' "$LC3"
 check "C: swap file usable again (signature restored, swapon works)" grep -q 'PS_SWAPS /data/swapfile' "$LC3"
+fi
+
+# D: reads in flight. A third disk, read-throttled by QEMU, holds a file whose
+# readahead is started right before the system hibernates: it is in flight when
+# pageset 2 is selected and written, and completes later (at the latest when
+# devices are suspended). After resume the file must read back intact.
+# HT_PS_D_KERNEL: the kernel to run D on (default: patched).
+if want D; then
+STREAM=$W/stream.img
+STREAM_MIB=2
+SEED_STREAM=0x1234567887654321
+rm -f "$STREAM"; truncate -s 32M "$STREAM"; mkfs.ext4 -q -F -b 4096 "$STREAM"
+mnt=$(mktemp -d); mount -o loop "$STREAM" "$mnt"
+STREAM_SUM=$("$WL_HOST" mkfile "$mnt/file" "$STREAM_MIB" "$SEED_STREAM" | sed -n 's/^sum=//p')
+umount "$mnt"; rmdir "$mnt"
+make_disks
+QEMU_EXTRA=(-drive "file=$STREAM,format=raw,if=virtio,cache=none,aio=threads,throttling.bps-read=65536")
+LD1=$W/D-hibernate.log LD2=$W/D-resume.log
+DK=${HT_PS_D_KERNEL:-$PATCHED}
+ht_log "D: reads in flight from a throttled disk ($STREAM_MIB MiB at 64 KiB/s) while hibernating, two pagesets"
+boot "$LD1" "$DK" "ps.mode=run ps.kind=two ps.swap=part ps.anon=64 ps.abort=0 ps.stream=1"
+boot "$LD2" "$DK" "ps.mode=resume ps.swap=part"
+QEMU_EXTRA=()
+check "D: hibernated while the reader was streaming" grep -q 'PS_STREAM_STARTED' "$LD1"
+check "D: two-pageset image written and resumed" \
+        bash -c "grep -q 'Wrote pageset 2' '$LD1' && grep -q 'PS_RESUMED 1' '$LD2'"
+check "D: the cached file is intact after resume" grep -q "PS_STREAM_CACHED sum=$STREAM_SUM" "$LD2"
+check "D: no kernel panic" bash -c "! grep -Eq 'Kernel panic|BUG:|Oops' '$LD1' '$LD2'"
 fi
 
 echo
