@@ -17,6 +17,7 @@
 #include "initramfs.hh"
 #include "sleep.hh"
 #include "mounts.hh"
+#include "prefetch.hh"
 #include "resume.hh"
 #include "resumer.hh"
 #include "target.hh"
@@ -25,7 +26,7 @@ namespace ht {
 
 const char *const CHECK_IDS[] = {"kernel-support",  "lockdown",  "noresume",    "swap-present", "resume-device",
                                  "resume-offset",   "encrypted-swap", "swap-size", "two-pageset", "image",
-                                 "initramfs",       "bootloader",      nullptr};
+                                 "initramfs",       "bootloader",      "prefetch",     nullptr};
 
 const char *check_status_name(CheckStatus s)
 {
@@ -1275,6 +1276,10 @@ std::optional<LastResume> read_outcome_file(const Host &host, const char *path, 
                         l.pagesets = val;
                 else if (k == "PAGESET2_PAGES")
                         l.pageset2_pages = parse_u64(val);
+                else if (k == "WORKINGSET")
+                        l.workingset = val;
+                else if (k == "PREFETCH")
+                        l.prefetch = val;
         }
         if (l.result.empty())
                 return std::nullopt;
@@ -1311,6 +1316,7 @@ Report run_checks(const Host &host, const Config &cfg)
         check_image(c);
         check_initramfs(c);
         check_bootloader(c);
+        rep.checks.push_back(check_prefetch(host, cfg));
 
         rep.last_resume = read_outcome_file(host, LAST_RESUME_FILE, "DEVICE");
         rep.last_hibernate = read_outcome_file(host, LAST_HIBERNATE_FILE, "MODE");

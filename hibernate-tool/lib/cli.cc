@@ -127,6 +127,7 @@ const char TOOL_USAGE[] =
         "  post         after resume or a failed/refused hibernation: undo what pre changed\n"
         "  gate         keep systemd's sleep.conf gate current (hibernation offered only when safe)\n"
         "  boot-entry   show the boot loader entry that boots the running kernel\n"
+        "  prefetch     after resume: bring the working set pre recorded back into memory\n"
         "  setup        configure swap, resume target, GRUB and the initramfs (see hibernate-tool(8))\n"
         "\n"
         "Options:\n"
@@ -142,7 +143,7 @@ const char TOOL_USAGE[] =
         "  --version         show the version\n"
         "\n"
         "Exit status: resume always 0 (continue the boot) unless the usage is wrong (2);\n"
-        "record, invalidate, pre, post, gate and boot-entry 0 on success, 1 when refused or failed,\n"
+        "record, invalidate, pre, post, gate, boot-entry and prefetch 0 on success, 1 when refused or failed,\n"
         "2 usage error.\n";
 
 Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
@@ -197,7 +198,7 @@ Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
                 } else if (o.verb.empty()) {
                         const std::string &v = a.arg();
                         if (v != "resume" && v != "record" && v != "invalidate" && v != "pre" && v != "post" &&
-                            v != "gate" && v != "boot-entry")
+                            v != "gate" && v != "boot-entry" && v != "prefetch")
                                 return Error{EINVAL, "unknown verb '" + printable(v) + "'"};
                         o.verb = v;
                 } else {

@@ -65,7 +65,7 @@ extern const char CHECK_USAGE[];
 
 // hibernate-tool VERB [OPTIONS]
 struct ToolOptions {
-        std::string verb;  // resume, record, invalidate, pre, post, gate, boot-entry
+        std::string verb;  // resume, record, invalidate, pre, post, gate, boot-entry, prefetch
         std::string mode;  // pre: hibernate, hybrid-sleep, suspend-then-hibernate
         bool boot = false;   // post --boot
         bool watch = false;  // gate --watch

@@ -123,7 +123,9 @@ std::string render_json(const Report &r)
                 auto &l = *r.last_hibernate;
                 o << "{\"result\": " << q(l.result) << ", \"mode\": " << q(l.device) << ", \"message\": " << q(l.message)
                   << ", \"time\": " << l.time << ", \"pagesets\": " << (l.pagesets.empty() ? "null" : q(l.pagesets))
-                  << ", \"pageset2_pages\": " << opt_num(l.pageset2_pages) << "}";
+                  << ", \"pageset2_pages\": " << opt_num(l.pageset2_pages)
+                  << ", \"workingset\": " << (l.workingset.empty() ? "null" : q(l.workingset))
+                  << ", \"prefetch\": " << (l.prefetch.empty() ? "null" : q(l.prefetch)) << "}";
         } else {
                 o << "null";
         }
@@ -184,6 +186,10 @@ std::string render_text(const Report &r, bool color, bool verbose)
                           << (l.pageset2_pages ? ", " + std::to_string(*l.pageset2_pages) + " pages in pageset 2" : "")
                           << ")";
                 o << "\n";
+                if (!l.workingset.empty())
+                        o << "  working set: " << l.workingset << "\n";
+                if (!l.prefetch.empty())
+                        o << "  prefetch: " << l.prefetch << "\n";
         }
         if (fails)
                 o << paint("1;31", "Hibernation will not work") << ": " << fails << " check" << (fails == 1 ? "" : "s")
