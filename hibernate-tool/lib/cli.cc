@@ -138,6 +138,7 @@ const char TOOL_USAGE[] =
         "  --mode MODE       pre: hibernate, hybrid-sleep or suspend-then-hibernate\n"
         "  --boot            post: clean up at boot after a hibernation that was not resumed\n"
         "  --watch           gate: stay running and re-evaluate on swap, mount and config changes\n"
+        "  --record          prefetch: record the working set now (what pre does), do not prefetch\n"
         "  --json            print the result as JSON\n"
         "  -h, --help        show this help\n"
         "  --version         show the version\n"
@@ -185,6 +186,8 @@ Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
                         st = a.flag(o.boot);
                 } else if (a.is("--watch")) {
                         st = a.flag(o.watch);
+                } else if (a.is("--record")) {
+                        st = a.flag(o.record);
                 } else if (a.is("--json")) {
                         st = a.flag(o.json);
                 } else if (a.is("--dry-run")) {
@@ -221,6 +224,8 @@ Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
                 return Error{EINVAL, "--boot applies to post only"};
         if (o.watch && o.verb != "gate")
                 return Error{EINVAL, "--watch applies to gate only"};
+        if (o.record && o.verb != "prefetch")
+                return Error{EINVAL, "--record applies to prefetch only"};
         return o;
 }
 

@@ -69,6 +69,7 @@ struct ToolOptions {
         std::string mode;  // pre: hibernate, hybrid-sleep, suspend-then-hibernate
         bool boot = false;   // post --boot
         bool watch = false;  // gate --watch
+        bool record = false;  // prefetch --record
         std::string root = "/";
         std::optional<std::string> config;
         std::string boot_entry;  // record: --boot-entry ID

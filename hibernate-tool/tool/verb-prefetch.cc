@@ -18,6 +18,26 @@ int verb_prefetch(const ht::Host &host, const ht::Config &cfg, const ht::ToolOpt
         ::sigaction(SIGTERM, &sa, nullptr);
         ::sigaction(SIGINT, &sa, nullptr);
 
+        if (o.record) {  // what pre does, alone (tests, measurements)
+                auto lock = ht::RootLock::take(host, "prefetch --record");
+                if (!lock) {
+                        std::fprintf(stderr, "hibernate-tool: %s\n", lock.error().message.c_str());
+                        return 1;
+                }
+                if (!cfg.prefetch_enabled) {
+                        std::printf("hibernate-tool: prefetch is disabled ([prefetch] enabled = false); nothing recorded\n");
+                        return 0;
+                }
+                std::string summary;
+                std::string step = ht::record_for_prefetch(host, cfg, summary);
+                if (summary.empty()) {
+                        std::fprintf(stderr, "hibernate-tool: %s\n", step.c_str());
+                        return 1;
+                }
+                std::printf("hibernate-tool: %s\n", step.c_str());
+                return 0;
+        }
+
         ht::PrefetchReport r;
         std::string record;
         if (!cfg.prefetch_enabled)
