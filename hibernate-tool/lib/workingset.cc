@@ -360,6 +360,21 @@ std::optional<uint64_t> parse_stat_start_time(std::string_view stat)
         return parse_u64(v);
 }
 
+std::optional<uint64_t> parse_stat_cpu_ticks(std::string_view stat)
+{
+        auto rp = stat.rfind(')');
+        if (rp == std::string_view::npos)
+                return std::nullopt;
+        auto f = split_spaces(stat.substr(rp + 1));
+        // utime and stime are fields 14 and 15: f[11], f[12].
+        if (f.size() < 13)
+                return std::nullopt;
+        auto u = parse_u64(f[11]), k = parse_u64(f[12]);
+        if (!u || !k || *u > UINT64_MAX - *k)
+                return std::nullopt;
+        return *u + *k;
+}
+
 std::vector<MapsEntry> parse_maps(std::string_view text)
 {
         std::vector<MapsEntry> out;
@@ -597,89 +612,95 @@ WorkingSet record_working_set(const Host &host, const WsLimits &lim)
         if (auto b = host.read_line("/proc/sys/kernel/random/boot_id"))
                 rec.ws.boot_id = *b;
 
+        // Every process's stat first (one small read each): the busiest processes (CPU time
+        // used) are recorded first, so a deadline cuts off the idle ones.
         struct Proc {
                 WsProc p;
-                std::vector<MapsEntry> anon;
+                uint64_t cpu = 0;
         };
         std::vector<Proc> procs;
-        std::vector<std::pair<std::string, uint64_t>> mapped, open;  // path, inode
-        std::vector<int> pids;
-        if (auto names = host.list_dir("/proc"))
-                for (auto &n : *names)
-                        if (auto v = parse_u64(n); v && *v > 0 && *v <= MAX_PID)
-                                pids.push_back(static_cast<int>(*v));
-        std::sort(pids.begin(), pids.end());
         const int self = host.is_real_root() ? static_cast<int>(::getpid()) : -1;
+        if (auto names = host.list_dir("/proc"))
+                for (auto &n : *names) {
+                        auto v = parse_u64(n);
+                        if (!v || *v == 0 || *v > MAX_PID || static_cast<int>(*v) == self)
+                                continue;
+                        if (rec.out_of_time())
+                                break;
+                        auto stat = host.read_file("/proc/" + n + "/stat", 64 * 1024);
+                        if (!stat)
+                                continue;
+                        auto start = parse_stat_start_time(*stat);
+                        if (!start)
+                                continue;
+                        Proc pr;
+                        pr.p.pid = static_cast<int>(*v);
+                        pr.p.start_time = *start;
+                        pr.cpu = parse_stat_cpu_ticks(*stat).value_or(0);
+                        auto lp = stat->find('('), rp = stat->rfind(')');
+                        if (lp != std::string::npos && rp != std::string::npos && rp > lp)
+                                pr.p.comm = stat->substr(lp + 1, rp - lp - 1);
+                        procs.push_back(std::move(pr));
+                }
+        std::stable_sort(procs.begin(), procs.end(), [](const Proc &a, const Proc &b) {
+                return a.cpu != b.cpu ? a.cpu > b.cpu : a.p.pid < b.p.pid;
+        });
 
-        for (int pid : pids) {
+        // Then process by process: its mapped files, its anonymous memory, its open files.
+        std::set<std::pair<uint64_t, uint64_t>> seen;         // (dev, ino) recorded or passed over
+        std::set<std::pair<std::string, uint64_t>> tried;     // (path, ino) looked at
+        auto file = [&](const std::string &path, uint64_t ino, WsClass cls) {
+                if (tried.insert({path, ino}).second) {
+                        rec.add_file(path, ino, cls, seen);
+                } else if (cls == WsClass::Mapped) {  // held open by one, mapped by another: mapped
+                        for (auto &f : rec.ws.files)
+                                if (f.ino == ino && f.path == path)
+                                        f.cls = WsClass::Mapped;
+                }
+        };
+        for (auto &pr : procs) {
                 if (rec.out_of_time()) {
                         rec.ws.truncated = true;
                         break;
                 }
-                if (pid == self)
-                        continue;
-                std::string dir = "/proc/" + std::to_string(pid);
-                auto stat = host.read_file(dir + "/stat", 64 * 1024);
-                if (!stat)
-                        continue;
-                auto start = parse_stat_start_time(*stat);
+                std::string dir = "/proc/" + std::to_string(pr.p.pid);
                 auto maps = host.read_file(dir + "/maps", 16u << 20);
-                if (!start || !maps || maps->empty())  // kernel threads have no mappings
+                if (!maps || maps->empty())  // kernel threads have no mappings
                         continue;
-                Proc pr;
-                pr.p.pid = pid;
-                pr.p.start_time = *start;
-                auto lp = stat->find('('), rp = stat->rfind(')');
-                if (lp != std::string::npos && rp != std::string::npos && rp > lp)
-                        pr.p.comm = stat->substr(lp + 1, rp - lp - 1);
+                std::vector<MapsEntry> anon;
                 for (auto &m : parse_maps(*maps)) {
                         if (!m.path.empty() && m.path[0] == '/' && m.ino != 0 && !m.deleted)
-                                mapped.emplace_back(m.path, m.ino);
+                                file(m.path, m.ino, WsClass::Mapped);
                         else if (is_anon(m))
-                                pr.anon.push_back(m);
+                                anon.push_back(m);
                 }
-                if (auto fds = host.list_dir(dir + "/fd"); fds)
-                        if (auto dfd = host.open_dir(dir + "/fd"); dfd)
-                                for (auto &n : *fds) {
-                                        char buf[4096];
-                                        ssize_t len = ::readlinkat(dfd->get(), n.c_str(), buf, sizeof buf);
-                                        if (len <= 0 || len >= static_cast<ssize_t>(sizeof buf) || buf[0] != '/')
-                                                continue;
-                                        std::string target(buf, static_cast<size_t>(len));
-                                        struct ::stat st;
-                                        if (target.size() > 10 && target.compare(target.size() - 10, 10, " (deleted)") == 0)
-                                                continue;
-                                        if (::fstatat(dfd->get(), n.c_str(), &st, 0) < 0 || !S_ISREG(st.st_mode))
-                                                continue;
-                                        open.emplace_back(std::move(target), st.st_ino);
-                                }
-                procs.push_back(std::move(pr));
+                if (host.is_real_root() && !rec.out_of_time())  // pagemap of a fixture's /proc means nothing
+                        rec.add_anon(pr.p, anon);
+                if (!pr.p.ranges.empty())
+                        rec.ws.procs.push_back(pr.p);
+                if (rec.out_of_time())
+                        continue;
+                auto fds = host.list_dir(dir + "/fd");
+                auto dfd = host.open_dir(dir + "/fd");
+                if (!fds || !dfd)
+                        continue;
+                for (auto &n : *fds) {
+                        char buf[4096];
+                        ssize_t len = ::readlinkat(dfd->get(), n.c_str(), buf, sizeof buf);
+                        if (len <= 0 || len >= static_cast<ssize_t>(sizeof buf) || buf[0] != '/')
+                                continue;
+                        std::string target(buf, static_cast<size_t>(len));
+                        struct ::stat st;
+                        if (target.size() > 10 && target.compare(target.size() - 10, 10, " (deleted)") == 0)
+                                continue;
+                        if (::fstatat(dfd->get(), n.c_str(), &st, 0) < 0 || !S_ISREG(st.st_mode))
+                                continue;
+                        file(target, st.st_ino, WsClass::Open);
+                }
         }
-
-        std::set<std::pair<uint64_t, uint64_t>> seen;
-        std::set<std::pair<std::string, uint64_t>> tried;
-        auto files = [&](const std::vector<std::pair<std::string, uint64_t>> &list, WsClass cls) {
-                for (auto &[path, ino] : list) {
-                        if (rec.out_of_time()) {
-                                rec.ws.truncated = true;
-                                return;
-                        }
-                        if (tried.insert({path, ino}).second)
-                                rec.add_file(path, ino, cls, seen);
-                }
-        };
-        files(mapped, WsClass::Mapped);
-        if (host.is_real_root())  // pagemap of a fixture's /proc means nothing
-                for (auto &pr : procs) {
-                        if (rec.out_of_time()) {
-                                rec.ws.truncated = true;
-                                break;
-                        }
-                        rec.add_anon(pr.p, pr.anon);
-                        if (!pr.p.ranges.empty())
-                                rec.ws.procs.push_back(std::move(pr.p));
-                }
-        files(open, WsClass::Open);
+        // The record lists mapped files first (the prefetch's order does not depend on it).
+        std::stable_partition(rec.ws.files.begin(), rec.ws.files.end(),
+                              [](const WsFile &f) { return f.cls == WsClass::Mapped; });
         rec.ws.elapsed_us =
                 static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
         return rec.ws;

@@ -15,9 +15,12 @@
 //   Bounded by a deadline (default 100 ms) and caps on files, ranges and bytes; what does
 //   not fit is left out and the record says so (truncated).
 //
+// Recording goes process by process, the busiest first (CPU time used, from
+// /proc/<pid>/stat): its mapped files, its anonymous memory, its open files — so a deadline
+// cuts off the idle processes, not a whole kind of memory.
 // Priority order (the order prefetch follows): the files processes map (programs and
 // libraries: every interaction needs them), then anonymous memory, then files only held
-// open; within each class, processes in /proc order (pid).
+// open; within each class, the busiest process first.
 //
 // The record file, /var/lib/hibernate-tool/workingset (WORKINGSET_FILE), is text, written
 // atomically, version 1 (see hibernate-tool(8), FILES):
@@ -119,6 +122,8 @@ WorkingSet record_working_set(const Host &host, const WsLimits &lim);
 // ---- pieces, exposed for tests -----------------------------------------------------------
 // Field 22 of /proc/<pid>/stat (after the parenthesised comm, which may hold anything).
 std::optional<uint64_t> parse_stat_start_time(std::string_view stat);
+// utime + stime (fields 14 and 15), clock ticks.
+std::optional<uint64_t> parse_stat_cpu_ticks(std::string_view stat);
 struct MapsEntry {
         uint64_t start = 0, end = 0, offset = 0;
         bool read = false;

@@ -151,6 +151,8 @@ TEST_CASE("/proc parsing for the working set")
                                     "18446744073709551615\n") == 98765u);
         CHECK(!parse_stat_start_time("42 (a) S 1 2"));
         CHECK(!parse_stat_start_time("garbage"));
+        CHECK(parse_stat_cpu_ticks("42 (a) b (c) S 1 42 42 0 -1 4194560 100 0 0 0 17 25 0 0 20 0 1 0 98765") == 42u);
+        CHECK(!parse_stat_cpu_ticks("42 (a) S 1 2"));
 
         auto m = parse_maps("55d0c0000000-55d0c0002000 r--p 00000000 fe:01 131 /usr/bin/with space\n"
                             "7f0000000000-7f0000001000 rw-p 00001000 08:02 77 /tmp/x (deleted)\n"
