@@ -104,6 +104,16 @@ private:
 
 void prefetch_file(const Host &host, const WsFile &f, uint64_t ps, Guard &g, PrefetchReport &r)
 {
+        // Only regular files are ever opened (a device node's open may have effects).
+        auto pre = host.stat(f.path);
+        if (!pre) {
+                (pre.error().code == ENOENT ? r.files_vanished : r.files_failed)++;
+                return;
+        }
+        if (!S_ISREG(pre->st_mode) || pre->st_ino != f.ino) {
+                r.files_changed++;
+                return;
+        }
         auto fd = host.open(f.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
         if (!fd) {
                 (fd.error().code == ENOENT ? r.files_vanished : r.files_failed)++;

@@ -524,6 +524,11 @@ struct Recorder {
                         ws.truncated = true;
                         return;
                 }
+                // Only regular files are ever opened (a device node's open may have effects);
+                // the inode is compared again on the open file.
+                auto pre = host.stat(path);
+                if (!pre || !S_ISREG(pre->st_mode) || pre->st_ino != want_ino)
+                        return;
                 auto fd = host.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
                 if (!fd)
                         return;
