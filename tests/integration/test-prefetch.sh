@@ -153,6 +153,36 @@ jqe '.stopped == "memory" and .files.bytes == 0 and .processes.bytes == 0'
 sleep 0.5
 [ "$(resident "$F")" = 0 ] && ok || fail "[$CASE] $F came back although memory was 'tight'"
 
+CASE=sigterm
+# A record of 60000 one-page ranges of one file: the prefetch checks memory before each
+# piece, so it takes seconds (about 9 s here); SIGTERM stops it between two pieces, cleanly
+# (exit 0, the outcome recorded, the record consumed).
+S=$D/sparse; make_file "$S" 480
+read -r MT DEV INO SIZE < <(stat -c '%.9Y %d %i %s' "$S")
+{
+        echo "hibernate-tool-workingset 1"
+        echo "created $(date +%s)"
+        echo "boot_id $(cat /proc/sys/kernel/random/boot_id)"
+        echo "page_size $(getconf PAGESIZE)"
+        echo "elapsed_us 1"
+        echo "truncated 0"
+        echo "file m $DEV $INO $SIZE ${MT/./} $S"
+        awk 'BEGIN { for (i = 0; i < 60000; i++) print "r", i * 2, 1 }'
+} > "$REC"
+fix_crc
+drop "$S"
+"$HIBERNATE_TOOL" prefetch --json > "$D/term.json" 2>"$D/term.err" &
+PF=$!
+sleep "${HT_TEST_SIGTERM_AFTER:-0.3}"
+kill -TERM "$PF" 2>/dev/null || true
+set +e; wait "$PF"; RC=$?; set -e
+OUT=$(cat "$D/term.json"); ERR=$(cat "$D/term.err")
+expect_rc 0
+jqe '.ran == true and .stopped == "signal" and .files.done == 0 and .files.bytes > 0 and .files.bytes < 60000 * 4096'
+jqe '.message | test("stopped on request")'
+[ ! -e "$REC" ] && ok || fail "[$CASE] the record was left behind"
+grep -q '^PREFETCH=.*stopped on request' "$LAST" && ok || fail "[$CASE] last-hibernate: $(cat "$LAST")"
+
 CASE=disabled
 printf '[prefetch]\nenabled = false\n' > "$D/off.toml"
 run prefetch --record --config "$D/off.toml"
