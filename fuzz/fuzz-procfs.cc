@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The text parsers for files read from the system: /proc/swaps, /proc/meminfo (and the
 // image-size estimate built on it), sysfs choice lists, /etc/default/grub-style shell
-// assignments, grub.cfg, plus the string helpers json_escape, printable, unescape_octal
+// assignments, grub.cfg, plus the string helpers the JSON emitter, printable, unescape_octal
 // and parse_size. Every parser sees the whole input (the seeds are realistic files of each
 // kind); parse_size and unescape_octal additionally see each line.
 #include <cstddef>
 #include <cstdint>
 
 #include "estimate.hh"
+#include "json.hh"
 #include "parse.hh"
+#include "sleepconf.hh"
 
 #include "fuzz-common.hh"
 
@@ -56,10 +58,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (auto &e : ht::parse_grub_cfg(text))
                 (void)ht::parse_cmdline(e.cmdline);
 
+        // sleep.conf (the logind check)
+        {
+                ht::SleepConf sc;
+                ht::sleep_conf_apply(sc, "/etc/systemd/sleep.conf", text);
+                FUZZ_CHECK(sc.hibernation.allowed || sc.hibernation.line > 0);
+        }
+
         // string helpers
-        std::string j = ht::json_escape(text);
+        ht::Json doc = ht::json_document();
+        doc["text"] = text;
+        std::string j = ht::json_dump(doc, ht::JsonStyle::Short);
         FUZZ_CHECK(fuzz::valid_utf8(j));
-        FUZZ_CHECK(fuzz::no_control_bytes(j));
+        for (size_t i = 0; i + 1 < j.size(); i++)  // JSON escapes C0 controls; DEL may stay raw
+                FUZZ_CHECK(static_cast<unsigned char>(j[i]) >= 0x20);
+        FUZZ_CHECK(ht::Json::parse(j)["text"].is_string());
         std::string p = ht::printable(text);
         FUZZ_CHECK(fuzz::valid_utf8(p));
         FUZZ_CHECK(fuzz::no_control_bytes(p));

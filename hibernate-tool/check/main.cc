@@ -39,7 +39,14 @@ static int run(int argc, char **argv)
                 return 2;
         }
         ht::Report rep = ht::run_checks(host, *cfg);
-        std::string out = opts->json ? ht::render_json(rep) : ht::render_text(rep, ht::want_color(STDOUT_FILENO), opts->verbose);
+        std::string out;
+        if (opts->json != ht::JsonStyle::Off) {
+                out = ht::render_json(rep, opts->json);
+        } else {
+                for (auto &n : rep.notes)  // notes go to stderr in text mode; the JSON carries them
+                        std::fprintf(stderr, "hibernate-check: note: %s\n", n.c_str());
+                out = ht::render_text(rep, ht::want_color(STDOUT_FILENO), opts->verbose);
+        }
         if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
                 std::perror("hibernate-check: write");
                 return 2;

@@ -1316,6 +1316,8 @@ Report run_checks(const Host &host, const Config &cfg)
         check_image(c);
         check_initramfs(c);
         check_bootloader(c);
+        if (cfg.ask_logind)
+                rep.checks.push_back(check_logind(host, rep.notes));
         rep.checks.push_back(check_prefetch(host, cfg));
 
         rep.last_resume = read_outcome_file(host, LAST_RESUME_FILE, "DEVICE");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "estimate.hh"
+#include "json.hh"
 #include "pagesets.hh"
 #include "parse.hh"
 #include "record.hh"
@@ -90,7 +91,10 @@ extern const char *const CHECK_IDS[];
 
 Report run_checks(const Host &host, const Config &cfg);
 
-std::string render_json(const Report &r);
+// logind: sleep.conf's AllowHibernation= and logind's CanHibernate (check-logind.cc).
+CheckResult check_logind(const Host &host, std::vector<std::string> &notes);
+
+std::string render_json(const Report &r, JsonStyle style = JsonStyle::Pretty);
 std::string render_text(const Report &r, bool color, bool verbose);
 
 }  // namespace ht

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "json.hh"
 #include "result.hh"
 
 namespace ht {
@@ -35,6 +36,8 @@ public:
         // An option without a value: an inline "=value" is an error; with once, a second
         // occurrence is too. Sets dst.
         Status flag(bool &dst, bool once = false);
+        // The inline "=value" of the current argument, if it has one.
+        const std::optional<std::string> &inline_value() const { return inline_; }
         // Nothing but an error when the current argument has an inline value.
         Status no_value() const;
         // "unknown option '…'" or "unexpected argument '…'" for the current argument.
@@ -49,13 +52,23 @@ private:
         std::optional<std::string> inline_;
 };
 
-struct CheckOptions {
+// The options every program takes, handled in one place (scan_common_option).
+struct CommonOptions {
         std::string root = "/";
         std::optional<std::string> config;
-        bool json = false;
-        bool verbose = false;
+        JsonStyle json = JsonStyle::Off;
         bool help = false;
         bool version = false;
+};
+
+// --root DIR, --config FILE (unless !takes_config), --json[=pretty|short|off] (a plain
+// --json means plain_json), -h/--help and --version: true when the scanner's current
+// argument was one of them, false when it is not a common option, an error for a bad or
+// repeated value.
+Result<bool> scan_common_option(ArgScanner &a, CommonOptions &o, JsonStyle plain_json, bool takes_config = true);
+
+struct CheckOptions : CommonOptions {
+        bool verbose = false;
 };
 
 // argv without the program name. Accepts --opt=value and --opt value; "--" ends options.
@@ -64,22 +77,18 @@ Result<CheckOptions> parse_check_args(const std::vector<std::string> &args);
 extern const char CHECK_USAGE[];
 
 // hibernate-tool VERB [OPTIONS]
-struct ToolOptions {
+struct ToolOptions : CommonOptions {
         std::string verb;  // resume, record, invalidate, pre, post, gate, boot-entry, prefetch
         std::string mode;  // pre: hibernate, hybrid-sleep, suspend-then-hibernate
         bool boot = false;   // post --boot
         bool watch = false;  // gate --watch
         bool record = false;  // prefetch --record
-        std::string root = "/";
-        std::optional<std::string> config;
         std::string boot_entry;  // record: --boot-entry ID
-        bool json = false;
         bool dry_run = false;
-        bool help = false;
-        bool version = false;
 };
 Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args);
-extern const char TOOL_USAGE[];
+// The general help (no verb) or one verb's own help ("hibernate-tool VERB --help").
+std::string tool_usage(const std::string &verb = std::string());
 
 // Colour only when the stream is a terminal and NO_COLOR is unset (https://no-color.org).
 bool want_color(int fd);

@@ -24,6 +24,10 @@ struct Config {
         // keeps /boot busy for seconds after every change they watch, so pre's own
         // unmount of /boot failed with EBUSY).
         bool inspect_initramfs_image = true;
+        // Not from the file: whether the checks include "logind" (sleep.conf and logind's
+        // CanHibernate over D-Bus). hibernate-check does; the gate and pre do not: logind's
+        // answer reflects the gate itself, and pre runs after logind already agreed.
+        bool ask_logind = true;
         // [resume]
         std::optional<std::string> resume_device;  // device spec, used when neither the kernel
                                                    // command line nor sysfs names one

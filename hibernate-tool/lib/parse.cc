@@ -712,43 +712,6 @@ size_t utf8_len(std::string_view s, size_t i)
 
 }  // namespace
 
-std::string json_escape(std::string_view s)
-{
-        std::string out;
-        out.reserve(s.size() + 2);
-        static const char hex[] = "0123456789abcdef";
-        for (size_t i = 0; i < s.size();) {
-                unsigned char c = static_cast<unsigned char>(s[i]);
-                size_t n = utf8_len(s, i);
-                if (n == 0) {
-                        out += "\\ufffd";
-                        i++;
-                        continue;
-                }
-                if (n > 1) {
-                        out += s.substr(i, n);
-                        i += n;
-                        continue;
-                }
-                switch (c) {
-                case '"': out += "\\\""; break;
-                case '\\': out += "\\\\"; break;
-                case '\n': out += "\\n"; break;
-                case '\t': out += "\\t"; break;
-                case '\r': out += "\\r"; break;
-                default:
-                        if (c < 0x20 || c == 0x7f) {
-                                out += "\\u00";
-                                out.push_back(hex[c >> 4]);
-                                out.push_back(hex[c & 15]);
-                        } else
-                                out.push_back(static_cast<char>(c));
-                }
-                i++;
-        }
-        return out;
-}
-
 std::string printable(std::string_view s)
 {
         std::string out;

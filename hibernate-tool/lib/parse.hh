@@ -102,9 +102,6 @@ struct GrubEntry {
 };
 std::vector<GrubEntry> parse_grub_cfg(std::string_view text);
 
-// ---- JSON string escaping ------------------------------------------------------------
-// Escapes for JSON; invalid UTF-8 bytes become U+FFFD so output always validates.
-std::string json_escape(std::string_view s);
 // Makes arbitrary bytes printable for text output (invalid UTF-8 → \xNN).
 std::string printable(std::string_view s);
 

@@ -253,23 +253,28 @@ std::string PrefetchReport::summary() const
         return s;
 }
 
-std::string PrefetchReport::json() const
+Json PrefetchReport::json() const
 {
-        auto n = [](uint64_t v) { return std::to_string(v); };
-        std::string s = "{\"ran\": " + std::string(ran ? "true" : "false") + ", \"no_record\": " +
-                        (ran ? std::string("null") : "\"" + json_escape(no_record) + "\"");
-        s += ", \"recorded\": {\"files\": " + n(rec_files) + ", \"file_bytes\": " + n(rec_file_bytes) +
-             ", \"processes\": " + n(rec_procs) + ", \"anon_bytes\": " + n(rec_anon_bytes) +
-             ", \"elapsed_us\": " + n(rec_elapsed_us) + ", \"truncated\": " + (rec_truncated ? "true" : "false") + "}";
-        s += ", \"files\": {\"done\": " + n(files_done) + ", \"changed\": " + n(files_changed) + ", \"vanished\": " +
-             n(files_vanished) + ", \"failed\": " + n(files_failed) + ", \"bytes\": " + n(file_bytes) + "}";
-        s += ", \"processes\": {\"done\": " + n(procs_done) + ", \"exited\": " + n(procs_exited) + ", \"reused\": " +
-             n(procs_reused) + ", \"failed\": " + n(procs_failed) + ", \"bytes\": " + n(anon_bytes) + "}";
-        s += ", \"process_madvise\": " +
-             std::string(!process_madvise ? "null" : *process_madvise ? "true" : "false");
-        s += ", \"stopped\": " + (stopped.empty() ? std::string("null") : "\"" + stopped + "\"");
-        s += ", \"elapsed_ms\": " + n(elapsed_ms) + ", \"message\": \"" + json_escape(summary()) + "\"}";
-        return s;
+        Json j = json_document();
+        j["ran"] = ran;
+        j["no_record"] = ran ? Json(nullptr) : Json(no_record);
+        j["recorded"] = {{"files", rec_files},         {"file_bytes", rec_file_bytes}, {"processes", rec_procs},
+                         {"anon_bytes", rec_anon_bytes}, {"elapsed_us", rec_elapsed_us}, {"truncated", rec_truncated}};
+        j["files"] = {{"done", files_done},
+                      {"changed", files_changed},
+                      {"vanished", files_vanished},
+                      {"failed", files_failed},
+                      {"bytes", file_bytes}};
+        j["processes"] = {{"done", procs_done},
+                          {"exited", procs_exited},
+                          {"reused", procs_reused},
+                          {"failed", procs_failed},
+                          {"bytes", anon_bytes}};
+        j["process_madvise"] = process_madvise ? Json(*process_madvise) : Json(nullptr);
+        j["stopped"] = json_nonempty(stopped);
+        j["elapsed_ms"] = elapsed_ms;
+        j["message"] = summary();
+        return j;
 }
 
 PrefetchReport prefetch_working_set(const Host &host, const Config &cfg, const WorkingSet &ws,

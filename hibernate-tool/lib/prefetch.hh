@@ -16,6 +16,7 @@
 #include <string>
 
 #include "checks.hh"
+#include "json.hh"
 #include "result.hh"
 #include "workingset.hh"
 
@@ -45,7 +46,8 @@ struct PrefetchReport {
 
         // One line: "brought back 412/412 files (180.2 MiB) and 35/37 processes (…) in 830 ms; …"
         std::string summary() const;
-        std::string json() const;
+        // The --json document (lib/json.hh): the counts above, "stopped", "message".
+        Json json() const;
 };
 
 // Prefetches ws (already validated). stop: checked between pieces.

@@ -6,25 +6,15 @@
 
 #include "checks.hh"
 #include "estimate.hh"
+#include "json.hh"
 
 namespace ht {
 
 namespace {
 
-std::string q(std::string_view s)
+Json opt_num(const std::optional<uint64_t> &v)
 {
-        return "\"" + json_escape(s) + "\"";
-}
-
-template <typename T>
-std::string opt_str(const std::optional<T> &v)
-{
-        return v ? q(*v) : "null";
-}
-
-std::string opt_num(const std::optional<uint64_t> &v)
-{
-        return v ? std::to_string(*v) : "null";
+        return v ? Json(*v) : Json(nullptr);
 }
 
 const char *kind_name(SwapKind k)
@@ -39,110 +29,121 @@ const char *kind_name(SwapKind k)
 
 }  // namespace
 
-std::string render_json(const Report &r)
+Json report_json(const Report &r)
 {
-        std::ostringstream o;
-        o << "{\n  \"ready\": " << (r.ready() ? "true" : "false") << ",\n  \"checks\": [";
-        for (size_t i = 0; i < r.checks.size(); i++) {
-                auto &c = r.checks[i];
-                o << (i ? "," : "") << "\n    {\"id\": " << q(c.id) << ", \"status\": " << q(check_status_name(c.status))
-                  << ", \"summary\": " << q(c.summary);
+        Json j = json_document();
+        j["ready"] = r.ready();
+        Json checks = Json::array();
+        for (auto &c : r.checks) {
+                Json e = {{"id", c.id}, {"status", check_status_name(c.status)}, {"summary", c.summary}};
                 if (!c.detail.empty())
-                        o << ", \"detail\": " << q(c.detail);
+                        e["detail"] = c.detail;
                 if (!c.remedy.empty())
-                        o << ", \"remedy\": " << q(c.remedy);
-                o << "}";
+                        e["remedy"] = c.remedy;
+                checks.push_back(std::move(e));
         }
-        o << "\n  ],\n  \"resume\": {\"device\": " << opt_str(r.resume_device) << ", \"uuid\": " << opt_str(r.resume_uuid)
-          << ", \"offset\": " << opt_num(r.resume_offset) << ", \"source\": " << opt_str(r.resume_source) << "},\n";
-        o << "  \"swap\": [";
-        for (size_t i = 0; i < r.swaps.size(); i++) {
-                auto &s = r.swaps[i];
-                o << (i ? "," : "") << "\n    {\"path\": " << q(s.entry.path) << ", \"type\": " << q(kind_name(s.entry.kind))
-                  << ", \"size_bytes\": " << s.entry.size_bytes << ", \"used_bytes\": " << s.entry.used_bytes
-                  << ", \"priority\": " << s.entry.priority << ", \"uuid\": " << opt_str(s.uuid)
-                  << ", \"deleted\": " << (s.entry.deleted ? "true" : "false") << "}";
-        }
-        o << (r.swaps.empty() ? "" : "\n  ") << "],\n";
-        o << "  \"kernel\": {\"release\": " << (r.kernel_release.empty() ? "null" : q(r.kernel_release))
-          << ", \"hibernation\": " << (r.kernel_hibernation ? "true" : "false") << ", \"modes\": [";
-        for (size_t i = 0; i < r.kernel_modes.size(); i++)
-                o << (i ? ", " : "") << q(r.kernel_modes[i]);
-        o << "]},\n  \"image\": ";
+        j["checks"] = std::move(checks);
+        j["resume"] = {{"device", json_opt(r.resume_device)},
+                       {"uuid", json_opt(r.resume_uuid)},
+                       {"offset", opt_num(r.resume_offset)},
+                       {"source", json_opt(r.resume_source)}};
+        Json swaps = Json::array();
+        for (auto &s : r.swaps)
+                swaps.push_back({{"path", s.entry.path},
+                                 {"type", kind_name(s.entry.kind)},
+                                 {"size_bytes", s.entry.size_bytes},
+                                 {"used_bytes", s.entry.used_bytes},
+                                 {"priority", s.entry.priority},
+                                 {"uuid", json_opt(s.uuid)},
+                                 {"deleted", s.entry.deleted}});
+        j["swap"] = std::move(swaps);
+        j["kernel"] = {{"release", json_nonempty(r.kernel_release)},
+                       {"hibernation", r.kernel_hibernation},
+                       {"modes", json_list(r.kernel_modes)}};
         if (!r.image) {
-                o << "null";
+                j["image"] = nullptr;
         } else {
                 auto &im = *r.image;
-                o << "{\"device\": " << q(im.device) << ", \"header_offset\": " << im.header_offset
-                  << ", \"signature\": " << q(im.header.sig) << ", \"original_signature\": " << q(im.header.orig_sig)
-                  << ", \"flags\": " << im.header.flags << ", \"flag_names\": [";
-                auto names = describe_flags(im.header.flags);
-                for (size_t i = 0; i < names.size(); i++)
-                        o << (i ? ", " : "") << q(names[i]);
-                o << "], \"map_page\": " << im.header.image;
+                Json e = {{"device", im.device},
+                          {"header_offset", im.header_offset},
+                          {"signature", im.header.sig},
+                          {"original_signature", im.header.orig_sig},
+                          {"flags", im.header.flags},
+                          {"flag_names", json_list(describe_flags(im.header.flags))},
+                          {"map_page", im.header.image}};
                 if (im.info) {
                         auto &in = *im.info;
-                        o << ", \"pages\": " << in.pages << ", \"data_pages\": " << in.image_pages
-                          << ", \"size_bytes\": " << in.size << ", \"num_physpages\": " << in.num_physpages
-                          << ", \"cpus\": " << in.cpus << ", \"release\": "
-                          << (in.release.empty() ? "null" : q(in.release))
-                          << ", \"arch_record\": " << (in.x86_64_arch_record ? q("x86_64") : "null")
-                          << ", \"pageset2_pages\": " << in.ps2_pages << ", \"pageset2_map_page\": " << in.ps2_start;
+                        e["pages"] = in.pages;
+                        e["data_pages"] = in.image_pages;
+                        e["size_bytes"] = in.size;
+                        e["num_physpages"] = in.num_physpages;
+                        e["cpus"] = in.cpus;
+                        e["release"] = json_nonempty(in.release);
+                        e["arch_record"] = in.x86_64_arch_record ? Json("x86_64") : Json(nullptr);
+                        e["pageset2_pages"] = in.ps2_pages;
+                        e["pageset2_map_page"] = in.ps2_start;
                 }
-                o << ", \"problem\": " << (im.problem.empty() ? "null" : q(im.problem)) << ", \"record\": ";
+                e["problem"] = json_nonempty(im.problem);
                 if (im.record) {
                         auto &rc = *im.record;
-                        o << "{\"kernel\": " << q(rc.kernel_release) << ", \"boot_entry\": "
-                          << (rc.boot_entry.empty() ? "null" : q(rc.boot_entry)) << ", \"created\": " << rc.created
-                          << ", \"filesystems\": [";
-                        for (size_t i = 0; i < rc.filesystems.size(); i++) {
-                                auto &f = rc.filesystems[i];
-                                o << (i ? ", " : "") << "{\"uuid\": " << q(f.uuid_str()) << ", \"kind\": "
-                                  << q(fs_kind_name(f.kind)) << ", \"covered\": " << (fs_kind_covered(f.kind) ? "true" : "false")
-                                  << ", \"mount_count\": " << f.mount_count << "}";
-                        }
-                        o << "]}";
+                        Json fss = Json::array();
+                        for (auto &f : rc.filesystems)
+                                fss.push_back({{"uuid", f.uuid_str()},
+                                               {"kind", fs_kind_name(f.kind)},
+                                               {"covered", fs_kind_covered(f.kind)},
+                                               {"mount_count", f.mount_count}});
+                        e["record"] = {{"kernel", rc.kernel_release},
+                                       {"boot_entry", json_nonempty(rc.boot_entry)},
+                                       {"created", rc.created},
+                                       {"filesystems", std::move(fss)}};
                 } else {
-                        o << "null";
+                        e["record"] = nullptr;
                 }
-                o << ", \"record_problem\": " << (im.record_problem.empty() ? "null" : q(im.record_problem)) << "}";
+                e["record_problem"] = json_nonempty(im.record_problem);
+                j["image"] = std::move(e);
         }
-        o << ",\n  \"last_resume\": ";
         if (r.last_resume) {
                 auto &l = *r.last_resume;
-                o << "{\"result\": " << q(l.result) << ", \"message\": " << q(l.message) << ", \"device\": "
-                  << (l.device.empty() ? "null" : q(l.device)) << ", \"time\": " << l.time << ", \"warnings\": [";
-                for (size_t i = 0; i < l.warnings.size(); i++)
-                        o << (i ? ", " : "") << q(l.warnings[i]);
-                o << "]}";
+                j["last_resume"] = {{"result", l.result},
+                                    {"message", l.message},
+                                    {"device", json_nonempty(l.device)},
+                                    {"time", l.time},
+                                    {"warnings", json_list(l.warnings)}};
         } else {
-                o << "null";
+                j["last_resume"] = nullptr;
         }
-        o << ",\n  \"last_hibernate\": ";
         if (r.last_hibernate) {
                 auto &l = *r.last_hibernate;
-                o << "{\"result\": " << q(l.result) << ", \"mode\": " << q(l.device) << ", \"message\": " << q(l.message)
-                  << ", \"time\": " << l.time << ", \"pagesets\": " << (l.pagesets.empty() ? "null" : q(l.pagesets))
-                  << ", \"pageset2_pages\": " << opt_num(l.pageset2_pages)
-                  << ", \"workingset\": " << (l.workingset.empty() ? "null" : q(l.workingset))
-                  << ", \"prefetch\": " << (l.prefetch.empty() ? "null" : q(l.prefetch)) << "}";
+                j["last_hibernate"] = {{"result", l.result},
+                                       {"mode", l.device},
+                                       {"message", l.message},
+                                       {"time", l.time},
+                                       {"pagesets", json_nonempty(l.pagesets)},
+                                       {"pageset2_pages", opt_num(l.pageset2_pages)},
+                                       {"workingset", json_nonempty(l.workingset)},
+                                       {"prefetch", json_nonempty(l.prefetch)}};
         } else {
-                o << "null";
+                j["last_hibernate"] = nullptr;
         }
         auto &p = r.pagesets;
-        o << ",\n  \"pagesets\": {\"supported\": " << (p.kernel.supported ? "true" : "false") << ", \"kernel\": "
-          << (p.kernel.supported ? q(pagesets_name(p.kernel.selected)) : "null") << ", \"config\": "
-          << q(pagesets_pref_name(p.config)) << ", \"mode\": " << q(pagesets_name(p.decision.mode))
-          << ", \"fallback\": " << (p.decision.fallback ? "true" : "false") << ", \"reason\": " << q(p.decision.why)
-          << ", \"image_bytes\": "
-          << opt_num(r.two_pageset_estimate ? std::optional<uint64_t>(r.two_pageset_estimate->image) : std::nullopt)
-          << ", \"last_pageset2_pages\": " << opt_num(p.kernel.last_pageset2_pages) << ", \"error\": "
-          << (p.kernel_error.empty() ? "null" : q(p.kernel_error)) << "}";
-        o << ",\n  \"notes\": [";
-        for (size_t i = 0; i < r.notes.size(); i++)
-                o << (i ? ", " : "") << q(r.notes[i]);
-        o << "]\n}\n";
-        return o.str();
+        j["pagesets"] = {
+                {"supported", p.kernel.supported},
+                {"kernel", p.kernel.supported ? Json(pagesets_name(p.kernel.selected)) : Json(nullptr)},
+                {"config", pagesets_pref_name(p.config)},
+                {"mode", pagesets_name(p.decision.mode)},
+                {"fallback", p.decision.fallback},
+                {"reason", p.decision.why},
+                {"image_bytes", opt_num(r.two_pageset_estimate ? std::optional<uint64_t>(r.two_pageset_estimate->image)
+                                                                : std::nullopt)},
+                {"last_pageset2_pages", opt_num(p.kernel.last_pageset2_pages)},
+                {"error", json_nonempty(p.kernel_error)}};
+        j["notes"] = json_list(r.notes);
+        return j;
+}
+
+std::string render_json(const Report &r, JsonStyle style)
+{
+        return json_dump(report_json(r), style);
 }
 
 std::string render_text(const Report &r, bool color, bool verbose)
@@ -174,8 +175,6 @@ std::string render_text(const Report &r, bool color, bool verbose)
                 if ((c.status == CheckStatus::Fail || c.status == CheckStatus::Warn) && !c.remedy.empty())
                         o << "      " << std::string(width, ' ') << paint("1", "→ ") << c.remedy << "\n";
         }
-        for (auto &n : r.notes)
-                o << "note: " << n << "\n";
         if (r.last_resume)
                 o << "Last resume attempt: " << r.last_resume->result << ": " << r.last_resume->message << "\n";
         if (r.last_hibernate) {

@@ -2,6 +2,7 @@
 // The driver of hibernate-tool setup: plan, apply, report. The steps live in setup/.
 #include "setup.hh"
 
+
 #include <algorithm>
 #include <set>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 
 #include "estimate.hh"
 #include "fiemap.hh"
+#include "json.hh"
 #include "parse.hh"
 
 namespace ht {
@@ -360,50 +362,38 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
         return rep;
 }
 
-std::string setup_report_json(const SetupReport &r)
+std::string setup_report_json(const SetupReport &r, JsonStyle style)
 {
-        auto q = [](const std::string &s) { return "\"" + json_escape(s) + "\""; };
-        std::string j = "{";
-        j += "\"changed\":" + std::string(r.changed ? "true" : "false");
-        j += ",\"dry_run\":" + std::string(r.dry_run ? "true" : "false");
-        j += ",\"undo\":" + std::string(r.undo ? "true" : "false");
-        if (r.swap_kind.empty()) {
-                j += ",\"swap\":null";
-        } else {
-                j += ",\"swap\":{\"kind\":" + q(r.swap_kind) + ",\"path\":" + q(r.swap_path) +
-                     ",\"created\":" + (r.swap_created ? "true" : "false") + ",\"size\":" + std::to_string(r.swap_size) + "}";
-        }
-        if (r.uuid.empty()) {
-                j += ",\"resume\":null";
-        } else {
-                j += ",\"resume\":{\"device\":" + q(r.resume_device) + ",\"uuid\":" + q(r.uuid) +
-                     ",\"offset\":" + (r.offset ? std::to_string(*r.offset) : "null") + "}";
-        }
-        j += ",\"bootloader\":" + (r.bootloader.empty() ? std::string("null") : q(r.bootloader));
-        j += ",\"initramfs\":[";
-        for (size_t i = 0; i < r.initramfs.size(); i++)
-                j += (i ? "," : "") + q(r.initramfs[i]);
-        j += "],\"files\":[";
-        for (size_t i = 0; i < r.files.size(); i++) {
-                j += (i ? ",{" : "{") + std::string("\"path\":") + q(r.files[i].path) + ",\"action\":" + q(r.files[i].action);
+        Json j = json_document();
+        j["changed"] = r.changed;
+        j["dry_run"] = r.dry_run;
+        j["undo"] = r.undo;
+        if (r.swap_kind.empty())
+                j["swap"] = nullptr;
+        else
+                j["swap"] = {{"kind", r.swap_kind}, {"path", r.swap_path}, {"created", r.swap_created}, {"size", r.swap_size}};
+        if (r.uuid.empty())
+                j["resume"] = nullptr;
+        else
+                j["resume"] = {{"device", r.resume_device},
+                               {"uuid", r.uuid},
+                               {"offset", r.offset ? Json(*r.offset) : Json(nullptr)}};
+        j["bootloader"] = json_nonempty(r.bootloader);
+        j["initramfs"] = json_list(r.initramfs);
+        Json files = Json::array();
+        for (auto &f : r.files) {
+                Json e = {{"path", f.path}, {"action", f.action}};
                 if (r.dry_run)
-                        j += ",\"diff\":" + q(r.files[i].diff);
-                j += "}";
+                        e["diff"] = f.diff;
+                files.push_back(std::move(e));
         }
-        auto list = [&](const char *name, const std::vector<std::string> &v) {
-                j += ",\"" + std::string(name) + "\":[";
-                for (size_t i = 0; i < v.size(); i++)
-                        j += (i ? "," : "") + q(v[i]);
-                j += "]";
-        };
-        j += "]";
-        list("commands", r.commands);
-        list("regenerated", r.regenerated);
-        list("notes", r.notes);
-        j += ",\"error\":" + (r.error ? q(*r.error) : std::string("null"));
-        j += ",\"exit\":" + std::to_string(r.exit_code);
-        j += "}\n";
-        return j;
+        j["files"] = std::move(files);
+        j["commands"] = json_list(r.commands);
+        j["regenerated"] = json_list(r.regenerated);
+        j["notes"] = json_list(r.notes);
+        j["error"] = json_opt(r.error);
+        j["exit"] = r.exit_code;
+        return json_dump(j, style);
 }
 
 }  // namespace ht

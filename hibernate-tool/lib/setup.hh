@@ -29,6 +29,6 @@ namespace ht {
 // Runs setup (or undo). Never throws; the report says what happened. Text lines for a
 // human go to `log` (may be null).
 SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &) = nullptr);
-std::string setup_report_json(const SetupReport &r);
+std::string setup_report_json(const SetupReport &r, JsonStyle style = JsonStyle::Short);
 
 }  // namespace ht

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "checks.hh"
@@ -19,6 +20,7 @@
 #include "prefetch.hh"
 #include "resume.hh"
 #include "resumer.hh"
+#include "systemd.hh"
 #include "target.hh"
 
 namespace ht {
@@ -56,6 +58,7 @@ Verdict evaluate_hibernation(const Host &host, const Config &cfg, bool boot_visi
         Verdict v;
         Config quick = cfg;
         quick.inspect_initramfs_image = false;  // see Config: keeps /boot free for pre's unmount
+        quick.ask_logind = false;               // see Config: logind's answer follows the gate
         Report rep = run_checks(host, quick);
         v.kernel_release = rep.kernel_release;
         v.pagesets = rep.pagesets;
@@ -563,9 +566,20 @@ int gate_watch(const Host &host, const Config &initial, const std::optional<std:
                         ch = lock.error();
                 if (!ch)
                         std::fprintf(stderr, "hibernate-tool gate: %s\n", ch.error().message.c_str());
-                if (first || summary != last)
-                        std::fprintf(stderr, "hibernate-tool gate: %s\n",
-                                     v.safe ? "hibernation is safe: offered" : ("hibernation is not safe, disallowed: " + summary).c_str());
+                if (first || summary != last) {
+                        sd::JournalEntry e;
+                        e.priority = v.safe ? LOG_INFO : LOG_NOTICE;
+                        e.message_id = sd::MSG_GATE_CHANGED;
+                        e.message = v.safe ? "gate: hibernation is safe: offered"
+                                           : "gate: hibernation is not safe, disallowed: " + summary;
+                        e.fields.emplace_back("HIBERNATE_TOOL_SAFE", v.safe ? "1" : "0");
+                        for (auto &r : v.reasons)
+                                e.fields.emplace_back("HIBERNATE_TOOL_REASON", r);
+                        sd::log_event(e);
+                        // Type=notify: ready once the first verdict is applied; STATUS= says why.
+                        sd::notify(std::string(first ? "READY=1\n" : "") + "STATUS=" +
+                                   (v.safe ? "Hibernation offered" : "Hibernation disallowed: " + summary));
+                }
                 first = false;
                 last = summary;
                 // Wait for a change (swaps and mountinfo signal POLLPRI|POLLERR) or 60 s.
@@ -585,6 +599,7 @@ int gate_watch(const Host &host, const Config &initial, const std::optional<std:
                         ::usleep(300 * 1000);  // let a burst of changes settle
                 }
         }
+        sd::notify("STOPPING=1");
         {
                 auto lock = RootLock::take(host, "gate", 5000);
                 (void)gate_remove(host);

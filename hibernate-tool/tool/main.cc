@@ -20,7 +20,7 @@ int main(int argc, char **argv)
                         return 2;
                 }
                 if (o->help) {
-                        std::fputs(ht::TOOL_USAGE, stdout);
+                        std::fputs(o->verb == "setup" ? ht::SETUP_USAGE : ht::tool_usage(o->verb).c_str(), stdout);
                         return 0;
                 }
                 if (o->version) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <cstdio>
+#include <syslog.h>
 
 #include "resumer.hh"
+#include "systemd.hh"
 #include "verbs.hh"
 
 int verb_invalidate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &)
@@ -11,6 +13,12 @@ int verb_invalidate(const ht::Host &host, const ht::Config &cfg, const ht::ToolO
                 std::fprintf(stderr, "hibernate-tool: not invalidating: %s\n", r.error().message.c_str());
                 return 1;
         }
-        std::printf("hibernate-tool: image on %s invalidated; the swap can be activated again\n", r->c_str());
+        ht::sd::JournalEntry e;
+        e.priority = LOG_NOTICE;
+        e.message_id = ht::sd::MSG_IMAGE_INVALIDATED;
+        e.message = "image on " + *r + " invalidated; the swap can be activated again";
+        e.fields = {{"HIBERNATE_TOOL_RESULT", "invalidated"}, {"HIBERNATE_TOOL_DEVICE", *r}};
+        if (!(ht::sd::stderr_is_journal() && ht::sd::journal_send(e)))
+                std::printf("hibernate-tool: %s\n", e.message.c_str());
         return 0;
 }

@@ -62,8 +62,8 @@ int verb_prefetch(const ht::Host &host, const ht::Config &cfg, const ht::ToolOpt
                                                      st.error().message.c_str());
                 }
         }
-        if (o.json)
-                std::printf("%s\n", r.json().c_str());
+        if (o.json != ht::JsonStyle::Off)
+                std::fputs(ht::json_dump(r.json(), o.json).c_str(), stdout);
         else
                 std::printf("hibernate-tool: %s\n", r.summary().c_str());
         return 0;

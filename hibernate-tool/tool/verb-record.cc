@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <cstdio>
 
+#include "json.hh"
 #include "parse.hh"
 #include "resumer.hh"
 #include "verbs.hh"
@@ -12,19 +13,20 @@ int verb_record(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptio
                 std::fprintf(stderr, "hibernate-tool: cannot write the hibernation record: %s\n", r.error().message.c_str());
                 return 1;
         }
-        if (o.json) {
-                std::printf("{\"device\": \"%s\", \"header_offset\": %llu, \"kernel\": \"%s\", \"filesystems\": [",
-                            ht::json_escape(r->device).c_str(), static_cast<unsigned long long>(r->header_offset),
-                            ht::json_escape(r->record.kernel_release).c_str());
-                for (size_t i = 0; i < r->record.filesystems.size(); i++) {
-                        auto &f = r->record.filesystems[i];
-                        std::printf("%s{\"uuid\": \"%s\", \"type\": \"%s\", \"mountpoint\": \"%s\", \"covered\": %s, "
-                                    "\"mount_count\": %u}",
-                                    i ? ", " : "", f.uuid_str().c_str(), ht::json_escape(f.fstype).c_str(),
-                                    ht::json_escape(f.mountpoint).c_str(), ht::fs_kind_covered(f.kind) ? "true" : "false",
-                                    f.mount_count);
-                }
-                std::printf("]}\n");
+        if (o.json != ht::JsonStyle::Off) {
+                auto j = ht::json_document();
+                j["device"] = r->device;
+                j["header_offset"] = r->header_offset;
+                j["kernel"] = r->record.kernel_release;
+                ht::Json fss = ht::Json::array();
+                for (auto &f : r->record.filesystems)
+                        fss.push_back({{"uuid", f.uuid_str()},
+                                       {"type", f.fstype},
+                                       {"mountpoint", f.mountpoint},
+                                       {"covered", ht::fs_kind_covered(f.kind)},
+                                       {"mount_count", f.mount_count}});
+                j["filesystems"] = std::move(fss);
+                std::fputs(ht::json_dump(j, o.json).c_str(), stdout);
                 return 0;
         }
         std::printf("hibernate-tool: recorded kernel %s and %zu filesystem(s) on %s\n", r->record.kernel_release.c_str(),

@@ -4,6 +4,7 @@
 
 #include "setup.hh"
 #include "verbs.hh"
+#include "version.hh"
 
 namespace {
 void log_line(const std::string &s)
@@ -22,7 +23,7 @@ int verb_setup(const std::vector<std::string> &args)
         auto o = ht::parse_setup_args(args);
         if (!o) {
                 for (auto &a : args)
-                        if (a == "--json") {  // installers parse stdout: one object even for usage errors
+                        if (a == "--json" || a.rfind("--json=", 0) == 0) {  // installers parse stdout: one object even for usage errors
                                 ht::SetupReport r;
                                 r.error = o.error().message;
                                 r.exit_code = ht::SETUP_ERROR;
@@ -37,9 +38,14 @@ int verb_setup(const std::vector<std::string> &args)
                 std::fputs(ht::SETUP_USAGE, stdout);
                 return 0;
         }
-        auto r = ht::run_setup(*o, o->json ? log_line_stderr : log_line);
-        if (o->json) {
-                std::fputs(ht::setup_report_json(r).c_str(), stdout);
+        if (o->version) {
+                std::printf("hibernate-tool %s\n", HT_VERSION);
+                return 0;
+        }
+        bool json = o->json != ht::JsonStyle::Off;
+        auto r = ht::run_setup(*o, json ? log_line_stderr : log_line);
+        if (json) {
+                std::fputs(ht::setup_report_json(r, o->json).c_str(), stdout);
                 return r.exit_code;
         }
         if (r.error) {

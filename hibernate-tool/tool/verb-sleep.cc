@@ -2,31 +2,42 @@
 // pre / post / gate / boot-entry: the hibernate path around systemd-sleep (lib/sleep.hh).
 #include <cstdio>
 #include <cstdlib>
+#include <syslog.h>
 
 #include "bootentry.hh"
+#include "json.hh"
 #include "parse.hh"
 #include "sleep.hh"
+#include "systemd.hh"
 #include "verbs.hh"
 
-static void print_json_outcome(const ht::SleepOutcome &o)
+static void print_json(const ht::Json &doc, ht::JsonStyle style)
 {
-        std::printf("{\"ok\": %s, \"message\": \"%s\", \"reasons\": [", o.ok ? "true" : "false",
-                    ht::json_escape(o.message).c_str());
-        for (size_t i = 0; i < o.reasons.size(); i++)
-                std::printf("%s\"%s\"", i ? ", " : "", ht::json_escape(o.reasons[i]).c_str());
-        std::printf("], \"steps\": [");
-        for (size_t i = 0; i < o.steps.size(); i++)
-                std::printf("%s\"%s\"", i ? ", " : "", ht::json_escape(o.steps[i]).c_str());
-        std::printf("]}\n");
+        std::fputs(ht::json_dump(doc, style).c_str(), stdout);
 }
 
 // stderr is the journal when systemd runs us; one line per outcome, steps with --verbose-ish detail.
-static int report(const ht::SleepOutcome &o, const ht::ToolOptions &opt)
+static int report(const ht::SleepOutcome &o, const ht::ToolOptions &opt, bool refusal = false)
 {
-        if (opt.json)
-                print_json_outcome(o);
-        else {
-                std::fprintf(o.ok ? stdout : stderr, "hibernate-tool: %s\n", o.message.c_str());
+        if (opt.json != ht::JsonStyle::Off) {
+                auto j = ht::json_document();
+                j["ok"] = o.ok;
+                j["message"] = o.message;
+                j["reasons"] = ht::json_list(o.reasons);
+                j["steps"] = ht::json_list(o.steps);
+                print_json(j, opt.json);
+        } else {
+                if (o.ok) {
+                        std::printf("hibernate-tool: %s\n", o.message.c_str());
+                } else {
+                        ht::sd::JournalEntry e;
+                        e.priority = LOG_WARNING;
+                        e.message_id = refusal ? ht::sd::MSG_HIBERNATION_REFUSED : nullptr;
+                        e.message = o.message;
+                        for (auto &r : o.reasons)
+                                e.fields.emplace_back("HIBERNATE_TOOL_REASON", r);
+                        ht::sd::log_event(e);
+                }
                 for (auto &s : o.steps)
                         std::printf("  %s\n", s.c_str());
         }
@@ -35,7 +46,7 @@ static int report(const ht::SleepOutcome &o, const ht::ToolOptions &opt)
 
 int verb_pre(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o)
 {
-        return report(ht::sleep_pre(host, cfg, o.mode, o.dry_run), o);
+        return report(ht::sleep_pre(host, cfg, o.mode, o.dry_run), o, true);
 }
 
 int verb_post(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o)
@@ -55,11 +66,12 @@ int verb_gate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions
                 std::fprintf(stderr, "hibernate-tool: %s\n", ch.error().message.c_str());
                 return 1;
         }
-        if (o.json) {
-                std::printf("{\"safe\": %s, \"changed\": %s, \"reasons\": [", v.safe ? "true" : "false", *ch ? "true" : "false");
-                for (size_t i = 0; i < v.reasons.size(); i++)
-                        std::printf("%s\"%s\"", i ? ", " : "", ht::json_escape(v.reasons[i]).c_str());
-                std::printf("]}\n");
+        if (o.json != ht::JsonStyle::Off) {
+                auto j = ht::json_document();
+                j["safe"] = v.safe;
+                j["changed"] = *ch;
+                j["reasons"] = ht::json_list(v.reasons);
+                print_json(j, o.json);
         } else {
                 std::printf("hibernate-tool: hibernation %s\n", v.safe ? "is safe: offered" : "is not safe: disallowed");
                 for (auto &r : v.reasons)
@@ -84,19 +96,20 @@ int verb_boot_entry(const ht::Host &host, const ht::Config &, const ht::ToolOpti
         std::optional<std::string> next;
         if (t->env)
                 next = ht::grubenv_next_entry(host, *t->env);
-        if (o.json) {
-                std::printf("{\"loader\": \"%s\", \"id\": \"%s\", \"title\": \"%s\", \"kernel\": \"%s\", \"cmdline\": \"%s\", "
-                            "\"config\": \"%s\"",
-                            ht::boot_loader_name(t->loader), ht::json_escape(t->entry_id).c_str(),
-                            ht::json_escape(t->title).c_str(), ht::json_escape(t->kernel).c_str(),
-                            ht::json_escape(t->cmdline).c_str(), ht::json_escape(t->config).c_str());
+        if (o.json != ht::JsonStyle::Off) {
+                auto j = ht::json_document();
+                j["loader"] = ht::boot_loader_name(t->loader);
+                j["id"] = t->entry_id;
+                j["title"] = t->title;
+                j["kernel"] = t->kernel;
+                j["cmdline"] = t->cmdline;
+                j["config"] = t->config;
                 if (t->env)
-                        std::printf(", \"grubenv\": {\"path\": \"%s\", \"fstype\": \"%s\", \"grub_can_write\": %s, "
-                                    "\"next_entry\": %s}",
-                                    ht::json_escape(t->env->path).c_str(), ht::json_escape(t->env->fstype).c_str(),
-                                    t->env->grub_can_write ? "true" : "false",
-                                    next ? ("\"" + ht::json_escape(*next) + "\"").c_str() : "null");
-                std::printf("}\n");
+                        j["grubenv"] = {{"path", t->env->path},
+                                        {"fstype", t->env->fstype},
+                                        {"grub_can_write", t->env->grub_can_write},
+                                        {"next_entry", ht::json_opt(next)}};
+                print_json(j, o.json);
         } else {
                 std::printf("%s entry %s\n  title   %s\n  kernel  %s\n  cmdline %s\n", ht::boot_loader_name(t->loader),
                             t->entry_id.c_str(), ht::printable(t->title).c_str(), t->kernel.c_str(),

@@ -8,6 +8,7 @@
 #include "cli.hh"
 #include "config.hh"
 #include "host.hh"
+#include "setup/args.hh"
 
 int verb_resume(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
 int verb_record(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);

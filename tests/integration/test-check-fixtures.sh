@@ -16,7 +16,7 @@ expect_json '.swap | length == 1 and .[0].type == "partition" and .[0].priority 
 expect_json ".swap[0].uuid == \"$UUID_VDB\""
 expect_json '.kernel == {"release":"6.1.0-56-amd64","hibernation":true,"modes":["platform","shutdown","reboot","suspend","test_resume"]}'
 expect_json '.image == null'
-expect_json '[.checks[].id] == ["kernel-support","lockdown","noresume","swap-present","resume-device","resume-offset","encrypted-swap","swap-size","two-pageset","image","initramfs","bootloader","prefetch"]'
+expect_json '[.checks[].id] == ["kernel-support","lockdown","noresume","swap-present","resume-device","resume-offset","encrypted-swap","swap-size","two-pageset","image","initramfs","bootloader","logind","prefetch"]'
 expect two-pageset skip 'lacks two-pageset hibernation'
 expect prefetch pass 'process_madvise is available on Linux 6.1.0-56-amd64'
 CASE=prefetch-disabled

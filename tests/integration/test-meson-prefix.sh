@@ -38,6 +38,7 @@ if configure local --prefix=/usr/local; then
         done
         has local $U/system-generators/hibernate-tool-resume-generator
         has local $U/system-preset/90-hibernate-tool.preset
+        has local /usr/local/lib/systemd/catalog/hibernate-tool.catalog
         has local /usr/local/sbin/hibernate-tool
         has local /usr/local/sbin/hibernate-check
         has local $U/system/sysinit.target.wants/hibernate-tool-cleanup.service  # the link
@@ -53,6 +54,7 @@ fi
 if pkg-config --exists systemd && configure usr --prefix=/usr; then
         has usr "$(pkg-config --variable=systemdsystemunitdir systemd)/hibernate-tool-gate.service"
         has usr "$(pkg-config --variable=systemdsystemgeneratordir systemd)/hibernate-tool-resume-generator"
+        has usr "$(pkg-config --variable=catalogdir systemd)/hibernate-tool.catalog"
 fi
 
 # Each directory can be set.

@@ -207,6 +207,49 @@ echo "[none] integrity confidentiality" > "$R/sys/kernel/security/lockdown"
 run_tool "$R" gate
 [ ! -e "$G" ] && ok || fail "[$CASE] gate file kept after the problem went away"
 
+# gate --watch under a service manager (Type=notify): READY=1 after the first verdict,
+# STATUS= saying why, a new STATUS= when the verdict changes, STOPPING=1 on SIGTERM. The
+# notification socket is a plain datagram socket read by python3 (what systemd provides).
+CASE=gate-notify
+if command -v python3 >/dev/null; then
+        R=$(new_root); debian_grub "$R"
+        SOCK=$R/notify.sock
+        python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(30)
+with open(sys.argv[2], "a") as f:
+    while True:
+        try: m = s.recv(4096).decode()
+        except socket.timeout: break
+        f.write(m.replace("\n", "|") + "\n"); f.flush()
+        if "STOPPING=1" in m: break
+' "$SOCK" "$R/notify.log" &
+        LISTENER=$!
+        for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+        NOTIFY_SOCKET=$SOCK "$HIBERNATE_TOOL" --root "$R" gate --watch 2>"$R/gate.stderr" &
+        GATE=$!
+        wait_for() {  # pattern: a line of notify.log matching it within 20 s
+                for _ in $(seq 200); do grep -q -- "$1" "$R/notify.log" 2>/dev/null && return 0; sleep 0.1; done
+                return 1
+        }
+        wait_for '^READY=1|STATUS=Hibernation offered$' && ok || fail "[$CASE] no READY=1 with STATUS=: $(cat "$R/notify.log" 2>/dev/null)"
+        echo "none [integrity] confidentiality" > "$R/sys/kernel/security/lockdown"
+        # /sys is not watched (poll wakes on swaps/mounts/config or every 60 s): touch a watched file
+        touch "$R/etc/default/grub"
+        wait_for '^STATUS=Hibernation disallowed: lockdown' && ok || fail "[$CASE] no new STATUS=: $(cat "$R/notify.log")"
+        [ -e "$R/run/systemd/sleep.conf.d/50-hibernate-tool.conf" ] && ok || fail "[$CASE] gate file not written"
+        kill -TERM "$GATE"; wait "$GATE"; GRC=$?
+        [ "$GRC" -eq 0 ] && ok || fail "[$CASE] gate --watch exit $GRC after SIGTERM"
+        wait_for '^STOPPING=1' && ok || fail "[$CASE] no STOPPING=1: $(cat "$R/notify.log")"
+        [ ! -e "$R/run/systemd/sleep.conf.d/50-hibernate-tool.conf" ] && ok || fail "[$CASE] gate file left after stop"
+        # not the journal (no $JOURNAL_STREAM): one line per verdict on stderr
+        grep -q '^hibernate-tool: gate: hibernation is not safe, disallowed: lockdown' "$R/gate.stderr" && ok ||
+                fail "[$CASE] stderr: $(cat "$R/gate.stderr")"
+        wait "$LISTENER" 2>/dev/null || true
+else
+        skip_or_fail "python3 missing"
+fi
+
 # Two-pageset hibernation: pre selects the mode in /sys/power/pagesets (a plain file here,
 # so what pre wrote is its whole content), records it; post records pageset 2's size.
 # The fixture's 2.0 GiB swap holds a two-pageset image (all 1.9 GiB in use, +1%) only

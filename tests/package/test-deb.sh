@@ -90,6 +90,7 @@ for m in man8/hibernate-check.8.gz man8/hibernate-tool.8.gz man8/hibernate-tool-
         expect "/usr/share/man/$m"
 done
 expect /usr/share/bash-completion/completions/hibernate-tool
+expect /usr/lib/systemd/catalog/hibernate-tool.catalog
 expect /usr/share/bash-completion/completions/hibernate-check
 expect /usr/share/doc/hibernate-tool/copyright
 # dh_compress leaves documentation under 4 kB uncompressed.

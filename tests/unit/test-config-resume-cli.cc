@@ -1,8 +1,11 @@
+#include <algorithm>
+
 #include "catch.hh"
 
 #include "cli.hh"
 #include "config.hh"
 #include "resume.hh"
+#include "setup/args.hh"
 
 using namespace ht;
 
@@ -109,7 +112,7 @@ TEST_CASE("hibernate-check argument parsing")
         auto o = parse_check_args({"--root", "/mnt", "--json", "--config=/x.toml", "-v"});
         REQUIRE(o);
         CHECK(o->root == "/mnt");
-        CHECK(o->json);
+        CHECK(o->json == JsonStyle::Pretty);  // a plain --json: hibernate-check's own default
         CHECK(o->verbose);
         CHECK(o->config == std::optional<std::string>("/x.toml"));
         CHECK(parse_check_args({"--root=/a"})->root == "/a");
@@ -120,4 +123,65 @@ TEST_CASE("hibernate-check argument parsing")
         CHECK_FALSE(parse_check_args({"extra"}));
         CHECK(parse_check_args({"--help"})->help);
         CHECK(parse_check_args({"--version"})->version);
+        CHECK(parse_check_args({"--json=short"})->json == JsonStyle::Short);
+        CHECK(parse_check_args({"--json=pretty"})->json == JsonStyle::Pretty);
+        CHECK(parse_check_args({"--json=off"})->json == JsonStyle::Off);
+        CHECK(parse_check_args({})->json == JsonStyle::Off);
+        auto bad = parse_check_args({"--json=1"});
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().message.find("pretty, short or off") != std::string::npos);
+        CHECK_FALSE(parse_check_args({"--root", "/a", "--root", "/b"}));  // given twice, differently
+        CHECK_FALSE(parse_check_args({"--root", "/a\nb"}));
+        CHECK_FALSE(parse_check_args({"--help=x"}));
+}
+
+TEST_CASE("one set of common options for every program")
+{
+        auto t = parse_tool_args({"pre", "--json"});
+        REQUIRE(t);
+        CHECK(t->json == JsonStyle::Short);  // hibernate-tool verbs: one line by default
+        CHECK(parse_tool_args({"gate", "--json=pretty"})->json == JsonStyle::Pretty);
+        CHECK_FALSE(parse_tool_args({"gate", "--json=yes"}));
+        CHECK(parse_tool_args({"post", "--version"})->version);
+        auto h = parse_tool_args({"pre", "--help"});
+        REQUIRE(h);
+        CHECK(h->help);
+        CHECK(h->verb == "pre");
+        CHECK_FALSE(parse_tool_args({"--root", "/x", "setup"}));  // setup must come first
+        auto s = parse_setup_args({"--json=pretty", "--version"});
+        REQUIRE(s);
+        CHECK(s->json == JsonStyle::Pretty);
+        CHECK(s->version);
+        CHECK_FALSE(parse_setup_args({"--config", "/x.toml"}));  // setup reads no configuration
+}
+
+TEST_CASE("every verb has its own help")
+{
+        std::string general = tool_usage();
+        for (const char *verb : {"resume", "record", "invalidate", "pre", "post", "gate", "boot-entry"}) {
+                INFO(verb);
+                CHECK(general.find(std::string("  ") + verb + " ") != std::string::npos);
+                std::string u = tool_usage(verb);
+                CHECK(u.rfind(std::string("Usage: hibernate-tool ") + verb, 0) == 0);
+                CHECK(u.find("Exit status:") != std::string::npos);
+                CHECK(u != general);
+        }
+        CHECK(tool_usage("no-such-verb") == general);
+}
+
+TEST_CASE("the JSON emitter")
+{
+        Json d = json_document();
+        d["path"] = std::string("/a\xff\"b");  // not UTF-8, with a quote
+        d["n"] = nullptr;
+        std::string s = json_dump(d, JsonStyle::Short);
+        CHECK(s.rfind("{\"version\":\"", 0) == 0);  // version first
+        CHECK(s.find("\"path\":\"/a\xef\xbf\xbd\\\"b\"") != std::string::npos);  // U+FFFD, escaped quote
+        CHECK(s.back() == '\n');
+        CHECK(std::count(s.begin(), s.end(), '\n') == 1);
+        std::string p = json_dump(d, JsonStyle::Pretty);
+        CHECK(p.find("\n  \"version\": ") != std::string::npos);
+        CHECK(Json::parse(p) == Json::parse(s));
+        CHECK(parse_json_style("pretty") == JsonStyle::Pretty);
+        CHECK_FALSE(parse_json_style("PRETTY"));
 }

@@ -25,7 +25,7 @@ TEST_CASE("setup: arguments")
         CHECK(o->swap_file == std::optional<std::string>("/swapfile"));
         CHECK_FALSE(o->size_auto);
         CHECK(o->size_bytes == (8ull << 30));
-        CHECK((o->dry_run && o->json && o->no_regenerate));
+        CHECK((o->dry_run && o->json == JsonStyle::Short && o->no_regenerate));
 
         o = parse_setup_args({"--swap-file=/swap.img", "--size=auto"});
         REQUIRE(o);

@@ -9,7 +9,7 @@ namespace ht {
 
 const char SETUP_USAGE[] =
         "Usage: hibernate-tool setup [--root DIR] [--dry-run] [--swap DEVICE | --swap-file PATH [--size SIZE|auto]]\n"
-        "                            [--no-regenerate] [--undo] [--json]\n"
+        "                            [--no-regenerate] [--undo] [--json[=MODE]]\n"
         "\n"
         "Configures hibernation: swap, resume= on the kernel command line, the initramfs.\n"
         "  --root DIR        work on the system mounted at DIR (commands run in a chroot)\n"
@@ -19,8 +19,9 @@ const char SETUP_USAGE[] =
         "  --size SIZE|auto  size of a new swap file (K/M/G suffixes; auto: RAM + sqrt(RAM))\n"
         "  --no-regenerate   do not run update-grub/grubby regeneration or update-initramfs/dracut\n"
         "  --undo            restore every file setup changed, remove a swap file it created\n"
-        "  --json            print one JSON object\n"
+        "  --json[=MODE]     print one JSON object: short (one line, the default) or pretty\n"
         "  -h, --help        show this help\n"
+        "  --version         show the version\n"
         "\n"
         "Exit status: 0 done or nothing to change, 1 refused (nothing changed), 2 usage or internal error.\n";
 
@@ -37,21 +38,15 @@ bool no_ctl(const std::string &v)
 Result<SetupOptions> parse_setup_args(const std::vector<std::string> &args)
 {
         SetupOptions o;
-        bool root_given = false;
         ArgScanner a(args);
         while (a.next()) {
                 Status st = ok_status();
-                if (a.is("--root")) {
-                        auto v = a.value();
-                        if (!v)
-                                return v.error();
-                        if (v->empty() || !no_ctl(*v))
-                                return Error{EINVAL, "--root needs a directory"};
-                        if (root_given)
-                                return Error{EINVAL, "option '--root' given twice"};
-                        root_given = true;
-                        o.root = *v;
-                } else if (a.is("--swap")) {
+                auto common = scan_common_option(a, o, JsonStyle::Short, false);
+                if (!common)
+                        return common.error();
+                if (*common)
+                        continue;
+                if (a.is("--swap")) {
                         auto v = a.value();
                         if (!v)
                                 return v.error();
@@ -105,10 +100,6 @@ Result<SetupOptions> parse_setup_args(const std::vector<std::string> &args)
                         st = a.flag(o.no_regenerate, true);
                 } else if (a.is("--undo")) {
                         st = a.flag(o.undo, true);
-                } else if (a.is("--json")) {
-                        st = a.flag(o.json, true);
-                } else if (a.is("--help") || a.is("-h")) {
-                        o.help = true;
                 } else {
                         return a.unexpected();
                 }

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "cli.hh"
 #include "result.hh"
 
 namespace ht {
 
-struct SetupOptions {
-        std::string root = "/";
+struct SetupOptions : CommonOptions {  // --config is not taken
         bool dry_run = false;
         std::optional<std::string> swap;       // --swap DEVICE (spec as given)
         std::optional<std::string> swap_file;  // --swap-file PATH (absolute, inside the root)
@@ -22,8 +22,6 @@ struct SetupOptions {
         bool size_given = false;
         bool no_regenerate = false;
         bool undo = false;
-        bool json = false;
-        bool help = false;
 };
 
 inline constexpr uint64_t SETUP_MIN_SIZE = 16ull << 20;  // smallest --size accepted

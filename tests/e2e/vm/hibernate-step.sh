@@ -54,6 +54,8 @@ systemctl is-active hibernate-tool-gate.service | sed 's/^/gate service: /'
 hibernate-check | sed 's/^/check: /'
 check boot1-ready hibernate-check
 check boot1-gate-absent wait_gate absent
+check boot1-logind sh -c "hibernate-check | grep -Eq '^PASS +logind +logind offers hibernation'"
+check boot1-gate-notify sh -c "systemctl show -P StatusText hibernate-tool-gate.service | grep -q '^Hibernation offered'"
 check boot1-dropin systemctl cat systemd-hibernate.service --no-pager
 # setup inside the VM: the host already set the machine up, so nothing is left to change.
 out=$(hibernate-tool setup --swap "$SWAP_P3" --json --no-regenerate 2>/dev/null)
@@ -70,6 +72,9 @@ out=$(systemctl hibernate 2>&1); rc=$?
 say "systemctl hibernate (swap): rc=$rc: $out"
 check refuse1-systemctl-fails test "$rc" -ne 0
 check refuse1-gate-journal sh -c "journalctl -b -u hibernate-tool-gate.service -o cat | grep -q 'hibernation is not safe, disallowed: .*resume-device'"
+check refuse1-gate-message-id sh -c "journalctl -b MESSAGE_ID=d92596643962459da1cf2a51d091cc69 HIBERNATE_TOOL_SAFE=0 -o cat | grep -q 'disallowed: .*resume-device'"
+check refuse1-gate-status sh -c "systemctl show -P StatusText hibernate-tool-gate.service | grep -q '^Hibernation disallowed: .*resume-device'"
+check refuse1-logind-warns sh -c "hibernate-check | grep -Eq '^WARN +logind +hibernate-tool.s gate disallows'"
 swapoff "$SWAP_P4"
 swapon "$SWAP_P3"
 check refuse1-gate-lifted wait_gate absent
@@ -98,6 +103,7 @@ done
 check refuse2-pre-service-failed systemctl is-failed -q systemd-hibernate.service
 journalctl -b -u systemd-hibernate.service -o cat --no-pager | grep -i 'refusing' | tail -n 2 | sed 's/^/sleep journal: /'
 check refuse2-pre-journal sh -c "journalctl -b -u systemd-hibernate.service -o cat | grep -q 'Refusing to hibernate: boot-entry: no entry in /boot/grub/grub.cfg boots the running kernel'"
+check refuse2-pre-message-id sh -c "journalctl -b -p warning MESSAGE_ID=4133b5c123514166b7dc303e95bb73fc -o cat | grep -q 'Refusing to hibernate: boot-entry'"
 check refuse2-still-running true
 check refuse2-grubenv-unchanged test "$GRUBENV_SUM" = "$(sha256sum < /boot/grub/grubenv)"
 check refuse2-no-state test ! -e /var/lib/hibernate-tool/sleep-state
