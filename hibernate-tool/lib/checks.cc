@@ -9,6 +9,7 @@
 
 #include "host.hh"
 #include "parse.hh"
+#include "prefetch.hh"
 #include "resumer.hh"
 #include "sleep.hh"
 
@@ -16,7 +17,7 @@ namespace ht {
 
 const char *const CHECK_IDS[] = {"kernel-support",  "lockdown",  "noresume",    "swap-present", "resume-device",
                                  "resume-offset",   "encrypted-swap", "swap-size", "two-pageset", "image",
-                                 "initramfs",       "bootloader",      "logind",   nullptr};
+                                 "initramfs",       "bootloader",      "logind",    "prefetch", nullptr};
 
 const char *check_status_name(CheckStatus s)
 {
@@ -86,6 +87,10 @@ std::optional<LastResume> read_outcome_file(const Host &host, const char *path, 
                         l.pagesets = val;
                 else if (k == "PAGESET2_PAGES")
                         l.pageset2_pages = parse_u64(val);
+                else if (k == "WORKINGSET")
+                        l.workingset = val;
+                else if (k == "PREFETCH")
+                        l.prefetch = val;
         }
         if (l.result.empty())
                 return std::nullopt;
@@ -126,6 +131,7 @@ Report run_checks(const Host &host, const Config &cfg)
         check_bootloader(c);
         if (cfg.ask_logind)
                 rep.checks.push_back(check_logind(host, rep.notes));
+        rep.checks.push_back(check_prefetch(host, cfg));
 
         rep.last_resume = read_outcome_file(host, LAST_RESUME_FILE, "DEVICE");
         rep.last_hibernate = read_outcome_file(host, LAST_HIBERNATE_FILE, "MODE");

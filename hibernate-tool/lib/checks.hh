@@ -55,6 +55,8 @@ struct LastResume {
         // the resumed kernel reported (/sys/power/pageset2_pages).
         std::string pagesets;
         std::optional<uint64_t> pageset2_pages;
+        // last-hibernate only: the working set pre recorded, what the prefetch brought back.
+        std::string workingset, prefetch;
 };
 
 struct Report {

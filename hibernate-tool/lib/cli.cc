@@ -216,6 +216,14 @@ const VerbHelp VERBS[] = {
          "Shows the boot loader entry that boots the running kernel, and the GRUB environment\n"
          "block the one-shot entry is written to.\n"
          "Exit status: 0 found, 1 not found, 2 usage error.\n"},
+        {"prefetch", "after resume: bring the working set pre recorded back into memory",
+         "prefetch [--record] [--json[=MODE]]",
+         "Run by hibernate-tool-prefetch.service, which post starts after a resume: brings\n"
+         "the working set pre recorded (/var/lib/hibernate-tool/workingset) back into memory\n"
+         "at idle priority (mapped files, anonymous memory, open files); stops when MemAvailable\n"
+         "gets low, when the system swaps, and on SIGTERM.\n"
+         "  --record          record the working set now (what pre does), do not prefetch\n"
+         "Exit status: 0 (also with nothing to prefetch), 1 --record failed, 2 usage error.\n"},
         {"setup", "configure swap, resume target, GRUB and the initramfs ('setup --help')", nullptr, nullptr},
 };
 
@@ -283,6 +291,8 @@ Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
                         st = a.flag(o.boot);
                 } else if (a.is("--watch")) {
                         st = a.flag(o.watch);
+                } else if (a.is("--record")) {
+                        st = a.flag(o.record);
                 } else if (a.is("--dry-run")) {
                         st = a.flag(o.dry_run);
                 } else if (!a.arg().empty() && a.arg()[0] == '-') {
@@ -317,6 +327,8 @@ Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
                 return Error{EINVAL, "--boot applies to post only"};
         if (o.watch && o.verb != "gate")
                 return Error{EINVAL, "--watch applies to gate only"};
+        if (o.record && o.verb != "prefetch")
+                return Error{EINVAL, "--record applies to prefetch only"};
         return o;
 }
 

@@ -78,10 +78,11 @@ extern const char CHECK_USAGE[];
 
 // hibernate-tool VERB [OPTIONS]
 struct ToolOptions : CommonOptions {
-        std::string verb;  // resume, record, invalidate, pre, post, gate, boot-entry
+        std::string verb;  // resume, record, invalidate, pre, post, gate, boot-entry, prefetch
         std::string mode;  // pre: hibernate, hybrid-sleep, suspend-then-hibernate
         bool boot = false;   // post --boot
         bool watch = false;  // gate --watch
+        bool record = false;  // prefetch --record
         std::string boot_entry;  // record: --boot-entry ID
         bool dry_run = false;
 };

@@ -107,6 +107,27 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                         return type_error(source_name, vv, full, "\"two\", \"stock\" or \"auto\"");
                                 cfg.pagesets = *s == "two" ? PagesetsPref::Two
                                                            : *s == "stock" ? PagesetsPref::Stock : PagesetsPref::Auto;
+                        } else if (full == "prefetch.enabled") {
+                                if (!vv.is_boolean())
+                                        return type_error(source_name, vv, full, "true or false");
+                                cfg.prefetch_enabled = *vv.value<bool>();
+                        } else if (full == "prefetch.record_deadline_ms") {
+                                auto i = vv.value_exact<int64_t>();
+                                if (!vv.is_integer() || !i || *i < 1 || *i > 10000)
+                                        return type_error(source_name, vv, full, "an integer from 1 to 10000 (milliseconds)");
+                                cfg.prefetch_record_deadline_ms = static_cast<unsigned>(*i);
+                        } else if (full == "prefetch.max_bytes" || full == "prefetch.min_available") {
+                                std::optional<uint64_t> bytes;
+                                if (vv.is_integer()) {
+                                        auto i = vv.value<int64_t>();
+                                        if (i && *i >= 0)
+                                                bytes = static_cast<uint64_t>(*i);
+                                } else if (vv.is_string()) {
+                                        bytes = parse_size(*vv.value<std::string>());
+                                }
+                                if (!bytes)
+                                        return type_error(source_name, vv, full, "a size in bytes or a string such as \"512M\"");
+                                (full == "prefetch.max_bytes" ? cfg.prefetch_max_bytes : cfg.prefetch_min_available) = *bytes;
                         } else {
                                 cfg.warnings.push_back(where(source_name, vv.source()) + ": unknown key '" + full +
                                                        "', ignoring");

@@ -46,6 +46,12 @@ struct Config {
         // [kernel]
         PagesetsPref pagesets = PagesetsPref::Auto;  // two-pageset hibernation: two, stock or
                                                      // auto (two when supported and swap holds it)
+        // [prefetch] (lib/prefetch.hh): warm resume on stock kernels
+        bool prefetch_enabled = true;                 // pre records the working set, post starts
+                                                      // hibernate-tool-prefetch.service after resume
+        unsigned prefetch_record_deadline_ms = 100;   // time pre may spend recording
+        uint64_t prefetch_max_bytes = 4ull << 30;     // cap on the bytes recorded (files + anonymous)
+        uint64_t prefetch_min_available = 256ull << 20;  // the prefetch stops below this MemAvailable
 
         std::vector<std::string> files;     // files that were read, in order
         std::vector<std::string> warnings;  // unknown keys (ignored)

@@ -119,7 +119,9 @@ Json report_json(const Report &r)
                                        {"message", l.message},
                                        {"time", l.time},
                                        {"pagesets", json_nonempty(l.pagesets)},
-                                       {"pageset2_pages", opt_num(l.pageset2_pages)}};
+                                       {"pageset2_pages", opt_num(l.pageset2_pages)},
+                                       {"workingset", json_nonempty(l.workingset)},
+                                       {"prefetch", json_nonempty(l.prefetch)}};
         } else {
                 j["last_hibernate"] = nullptr;
         }
@@ -183,6 +185,10 @@ std::string render_text(const Report &r, bool color, bool verbose)
                           << (l.pageset2_pages ? ", " + std::to_string(*l.pageset2_pages) + " pages in pageset 2" : "")
                           << ")";
                 o << "\n";
+                if (!l.workingset.empty())
+                        o << "  working set: " << l.workingset << "\n";
+                if (!l.prefetch.empty())
+                        o << "  prefetch: " << l.prefetch << "\n";
         }
         if (fails)
                 o << paint("1;31", "Hibernation will not work") << ": " << fails << " check" << (fails == 1 ? "" : "s")

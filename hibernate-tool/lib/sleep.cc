@@ -17,6 +17,7 @@
 #include "devices.hh"
 #include "host.hh"
 #include "parse.hh"
+#include "prefetch.hh"
 #include "resume.hh"
 #include "resumer.hh"
 #include "systemd.hh"
@@ -223,13 +224,15 @@ Status remove_file(const Host &host, const std::string &abs)
 
 void write_last_hibernate(const Host &host, const std::string &result, const std::string &mode,
                           const std::string &message, const std::string &pagesets = {},
-                          std::optional<uint64_t> pageset2_pages = std::nullopt)
+                          std::optional<uint64_t> pageset2_pages = std::nullopt, const std::string &workingset = {})
 {
         std::string s = "RESULT=" + result + "\nMODE=" + one_line(mode) + "\n";
         if (!pagesets.empty())
                 s += "PAGESETS=" + one_line(pagesets) + "\n";
         if (pageset2_pages)
                 s += "PAGESET2_PAGES=" + std::to_string(*pageset2_pages) + "\n";
+        if (!workingset.empty())
+                s += "WORKINGSET=" + one_line(workingset) + "\n";
         s += "MESSAGE=" + one_line(message) + "\nTIME=" + std::to_string(std::time(nullptr)) + "\n";
         (void)host.write_file_atomic(LAST_HIBERNATE_FILE, s);
 }
@@ -414,7 +417,12 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
         out.ok = true;
         out.message = "Ready to " + mode + " (kernel " + v.kernel_release + ", next boot " +
                       (v.boot ? "'" + v.boot->title + "'" : std::string("unchanged")) + ", pagesets: " + s.pagesets + ")";
-        write_last_hibernate(host, "hibernating", mode, out.message, s.pagesets);
+        // The working set for the prefetch after resume: last, closest to the snapshot; a
+        // failure is a warning, never a refusal.
+        std::string ws_summary;
+        if (auto step = record_for_prefetch(host, cfg, ws_summary); !step.empty())
+                out.steps.push_back(step);
+        write_last_hibernate(host, "hibernating", mode, out.message, s.pagesets, std::nullopt, ws_summary);
         return out;
 }
 
@@ -469,7 +477,18 @@ SleepOutcome sleep_post(const Host &host, const Config &cfg, const std::string &
         if (result == "resumed" && s->pagesets == "two" && ps2 && *ps2 == 0)
                 out.message += "; two-pageset hibernation was selected, but the kernel reports an empty pageset 2 "
                                "(it hibernated stock)";
-        write_last_hibernate(host, result, s->mode, out.message, s->pagesets, ps2);
+        // What pre recorded stays in the outcome; the prefetch adds what it brought back.
+        std::string ws_summary;
+        if (auto prev = host.read_file(LAST_HIBERNATE_FILE, 64 * 1024)) {
+                auto at = prev->find("\nWORKINGSET=");
+                if (at != std::string::npos) {
+                        auto end = prev->find('\n', at + 1);
+                        ws_summary = prev->substr(at + 12, end == std::string::npos ? std::string::npos : end - at - 12);
+                }
+        }
+        if (auto step = start_prefetch_after(host, cfg, result == "resumed"); !step.empty())
+                out.steps.push_back(step);
+        write_last_hibernate(host, result, s->mode, out.message, s->pagesets, ps2, ws_summary);
         return out;
 }
 

@@ -53,9 +53,10 @@ int main(int argc, char **argv)
                 for (auto &w : cfg->warnings)
                         std::fprintf(stderr, "hibernate-tool: %s\n", w.c_str());
                 // Every verb that writes takes the one lock of the root (gate --watch takes it
-                // for each change it makes; resume runs alone in the initramfs).
+                // for each change it makes; resume runs alone in the initramfs; prefetch runs for
+                // long after post and takes it only to write its outcome).
                 std::optional<ht::RootLock> lock;
-                if (o->verb != "resume" && !(o->verb == "gate" && o->watch) && !o->dry_run) {
+                if (o->verb != "resume" && o->verb != "prefetch" && !(o->verb == "gate" && o->watch) && !o->dry_run) {
                         auto l = ht::RootLock::take(host, o->verb);
                         if (!l) {
                                 std::fprintf(stderr, "hibernate-tool: %s\n", l.error().message.c_str());
@@ -73,6 +74,8 @@ int main(int argc, char **argv)
                         return verb_post(host, *cfg, *o);
                 if (o->verb == "gate")
                         return verb_gate(host, *cfg, *o);
+                if (o->verb == "prefetch")
+                        return verb_prefetch(host, *cfg, *o);
                 if (o->verb == "boot-entry")
                         return verb_boot_entry(host, *cfg, *o);
                 return verb_invalidate(host, *cfg, *o);

@@ -18,3 +18,4 @@ int verb_pre(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions 
 int verb_post(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
 int verb_gate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
 int verb_boot_entry(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);
+int verb_prefetch(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions &o);

@@ -16,15 +16,21 @@ expect_json '.swap | length == 1 and .[0].type == "partition" and .[0].priority 
 expect_json ".swap[0].uuid == \"$UUID_VDB\""
 expect_json '.kernel == {"release":"6.1.0-56-amd64","hibernation":true,"modes":["platform","shutdown","reboot","suspend","test_resume"]}'
 expect_json '.image == null'
-expect_json '[.checks[].id] == ["kernel-support","lockdown","noresume","swap-present","resume-device","resume-offset","encrypted-swap","swap-size","two-pageset","image","initramfs","bootloader","logind"]'
+expect_json '[.checks[].id] == ["kernel-support","lockdown","noresume","swap-present","resume-device","resume-offset","encrypted-swap","swap-size","two-pageset","image","initramfs","bootloader","logind","prefetch"]'
 expect two-pageset skip 'lacks two-pageset hibernation'
+expect prefetch pass 'process_madvise is available on Linux 6.1.0-56-amd64'
+CASE=prefetch-disabled
+printf '[prefetch]\nenabled = false\n' > "$R/prefetch-off.toml"
+run_check "$R" --config "$R/prefetch-off.toml"
+expect prefetch skip 'disabled'
+CASE=healthy
 expect_json '.pagesets == {"supported":false,"kernel":null,"config":"auto","mode":"stock","fallback":false,"reason":"the kernel lacks two-pageset hibernation","image_bytes":2068480000,"last_pageset2_pages":null,"error":null}' '.pagesets'
 
 CASE=text-output
 set +e; TEXT=$("$HIBERNATE_CHECK" --root "$R"); RC=$?; set -e
 expect_rc 0
 if grep -q $'\e\[' <<<"$TEXT"; then fail "[$CASE] colour codes with NO_COLOR set"; else ok; fi
-if [ "$(grep -c '^PASS ' <<<"$TEXT")" = 10 ] && tail -n1 <<<"$TEXT" | grep -q '^Hibernation should work'; then ok; else fail "[$CASE] text: $TEXT"; fi
+if [ "$(grep -c '^PASS ' <<<"$TEXT")" = 11 ] && tail -n1 <<<"$TEXT" | grep -q '^Hibernation should work'; then ok; else fail "[$CASE] text: $TEXT"; fi
 if command -v script >/dev/null; then
         TTY_OUT=$(env -u NO_COLOR TERM=xterm script -qec "$HIBERNATE_CHECK --root $R" /dev/null || true)
         if grep -q $'\e\[32mPASS' <<<"$TTY_OUT"; then ok; else fail "[$CASE] no colour on a TTY: $TTY_OUT"; fi

@@ -24,7 +24,9 @@ expect() {  # want, function, words…
         local got; got=$(complete_line "$@")
         if [ "$got" = "$want" ]; then P=$((P + 1)); else F=$((F + 1)); echo "  FAIL: '$*' completed to '$got', expected '$want'"; fi
 }
-expect "pre" _hibernate_tool hibernate-tool pr
+expect "pre prefetch" _hibernate_tool hibernate-tool pr
+expect "prefetch" _hibernate_tool hibernate-tool pref
+expect "--record" _hibernate_tool hibernate-tool prefetch --rec
 expect "gate" _hibernate_tool hibernate-tool ga
 expect "boot-entry" _hibernate_tool hibernate-tool boot
 expect "--mode" _hibernate_tool hibernate-tool pre --mo

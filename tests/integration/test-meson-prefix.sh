@@ -32,6 +32,7 @@ U=/usr/local/lib/systemd
 if configure local --prefix=/usr/local; then
         has local $U/system/hibernate-tool-gate.service
         has local $U/system/hibernate-tool-cleanup.service
+        has local $U/system/hibernate-tool-prefetch.service
         for m in hibernate hybrid-sleep suspend-then-hibernate; do
                 has local $U/system/systemd-$m.service.d/50-hibernate-tool.conf
         done

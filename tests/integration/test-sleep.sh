@@ -60,8 +60,16 @@ if jq -e --arg e "$ENTRY" '.loader == "grub" and .id == $e and .grubenv.next_ent
 
 CASE=pre-post-healthy
 R=$(new_root); debian_grub "$R"
+# A process of the fixture's /proc mapping a file of the root: pre records it (working set).
+mkdir -p "$R/proc/4242" "$R/usr/lib"
+head -c 20000 /dev/urandom > "$R/usr/lib/libfake.so"; cat "$R/usr/lib/libfake.so" >/dev/null
+echo "4242 (fake) S 1 4242 4242 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0" > "$R/proc/4242/stat"
+echo "55d0c0000000-55d0c0005000 r-xp 00000000 fe:01 $(stat -c %i "$R/usr/lib/libfake.so") /usr/lib/libfake.so" > "$R/proc/4242/maps"
 run_tool "$R" pre --mode hibernate
 expect_rc 0
+expect_out "working set: 1 files \(0.0 MiB\), 0 processes"
+grep -q "^file m [0-9]* [0-9]* 20000 [0-9]* /usr/lib/libfake.so$" "$R/var/lib/hibernate-tool/workingset" && ok || fail "[$CASE] working-set record: $(cat "$R/var/lib/hibernate-tool/workingset")"
+grep -q '^WORKINGSET=1 files ' "$R/run/hibernate-tool/last-hibernate" && ok || fail "[$CASE] last-hibernate: $(cat "$R/run/hibernate-tool/last-hibernate")"
 expect_out "Ready to hibernate \(kernel 6.1.0-56-amd64"
 expect_env "next_entry=$ENTRY"
 if [ "$(cat "$R/sys/power/resume")" = "254:16" ] && [ "$(cat "$R/sys/power/resume_offset")" = 0 ]; then ok; else
@@ -74,9 +82,12 @@ expect_rc 0
 expect_env none
 [ ! -e "$R/var/lib/hibernate-tool/sleep-state" ] && ok || fail "[$CASE] sleep state left behind"
 grep -q '^RESULT=resumed$' "$R/run/hibernate-tool/last-hibernate" && ok || fail "[$CASE] last-hibernate: $(cat "$R/run/hibernate-tool/last-hibernate")"
+# Not the running system: no prefetch service started, the record removed, the summary kept.
+[ ! -e "$R/var/lib/hibernate-tool/workingset" ] && ok || fail "[$CASE] working-set record left behind"
 # hibernate-check reports it
 OUT=$("$HIBERNATE_CHECK" --root "$R" --json || true)
 jq -e '.last_hibernate.result == "resumed" and .last_hibernate.mode == "hibernate"' >/dev/null <<<"$OUT" && ok || fail "[$CASE] hibernate-check: $(jq -c .last_hibernate <<<"$OUT")"
+jq -e '(.last_hibernate.workingset | startswith("1 files")) and .last_hibernate.prefetch == null' >/dev/null <<<"$OUT" && ok || fail "[$CASE] hibernate-check workingset: $(jq -c .last_hibernate <<<"$OUT")"
 "$HIBERNATE_CHECK" --root "$R" | grep -q '^Last hibernation: resumed: Resumed from hibernate' && ok || fail "[$CASE] text report"
 
 CASE=previous-next-entry-kept
