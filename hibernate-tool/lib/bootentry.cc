@@ -20,6 +20,7 @@
 #include "host.hh"
 #include "mounts.hh"
 #include "parse.hh"
+#include "testhooks.hh"
 
 extern char **environ;
 
@@ -382,6 +383,7 @@ Result<bool> grubenv_write_in_place(const Host &host, const std::string &abs, st
                         return Error::from_errno(n < 0 ? errno : EIO, "cannot write " + abs);
                 off += static_cast<size_t>(n);
         }
+        kill_point("grubenv-written");  // written, not yet synced
         if (::fdatasync(fd->get()) < 0)
                 return Error::from_errno(errno, "cannot sync " + abs);
         auto after = file_extents(fd->get(), GRUBENV_SIZE);

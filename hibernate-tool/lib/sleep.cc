@@ -22,6 +22,7 @@
 #include "resumer.hh"
 #include "systemd.hh"
 #include "target.hh"
+#include "testhooks.hh"
 
 namespace ht {
 
@@ -371,6 +372,7 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
         };
         if (auto st = host.write_file_atomic(SLEEP_STATE_FILE, format_sleep_state(s), 0600); !st)
                 return fail("cannot save the sleep state: " + st.error().message);
+        kill_point("pre-state");
 
         if (v.boot && v.boot->loader == BootLoader::Grub) {
                 auto r = grubenv_set_next_entry(host, *v.boot->env, v.boot->entry_id);
@@ -382,6 +384,7 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
                         return fail("cannot set the systemd-boot one-shot entry: " + st.error().message);
                 out.steps.push_back("systemd-boot LoaderEntryOneShot=" + v.boot->entry_id);
         }
+        kill_point("pre-boot-entry");
         if (auto st = boot->close(); !st)
                 return fail(st.error().message);
         if (boot->mounted_by_us())
@@ -402,11 +405,13 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
         if (auto st = write_sysfs(host, "/sys/power/resume", dn); !st)
                 return fail(st.error().message);
         out.steps.push_back("kernel resume target " + dn + " offset " + std::to_string(off));
+        kill_point("pre-resume-target");
 
         auto rec = write_record(host, cfg, s.entry_id);
         if (!rec)
                 return fail("cannot write the hibernation record: " + rec.error().message);
         out.steps.push_back("hibernation record on " + rec->device);
+        kill_point("pre-record");
 
         // Last: the pageset mode. Nothing to undo; a failure falls back, never refuses.
         std::string selected = pagesets_name(select_pagesets(host, v.pagesets, out.steps));
@@ -423,6 +428,7 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
         if (auto step = record_for_prefetch(host, cfg, ws_summary); !step.empty())
                 out.steps.push_back(step);
         write_last_hibernate(host, "hibernating", mode, out.message, s.pagesets, std::nullopt, ws_summary);
+        kill_point("pre-done");
         return out;
 }
 

@@ -183,12 +183,12 @@ TEST_CASE("setup: initramfs, dracut, config and fstab text")
         for (std::string name : {"/my swap", "/t\tab", "/n\newline", "/back\\slash", "/sw\xc3\xa4p", "/#hash"}) {
                 std::string old = "# c\nUUID=x / ext4 defaults 0 1";
                 std::string text = fstab_append_swap(old, name);
-                auto t = fstab_parse(text);
-                REQUIRE(t);
-                CHECK(t->bad_lines == 0);
-                REQUIRE(t->entries.size() == 2);
-                CHECK(t->entries[1].source == name);
-                CHECK(t->entries[1].fstype == "swap");
+                auto parsed = fstab_parse(text);
+                REQUIRE(parsed);
+                CHECK(parsed->bad_lines == 0);
+                REQUIRE(parsed->entries.size() == 2);
+                CHECK(parsed->entries[1].source == name);
+                CHECK(parsed->entries[1].fstype == "swap");
                 CHECK(fstab_verify(old, text, name));
                 CHECK_FALSE(fstab_verify(old, fstab_append_swap(text, name), name));  // twice
         }

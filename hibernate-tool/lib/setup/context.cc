@@ -13,15 +13,6 @@
 
 namespace ht {
 
-void kill_point([[maybe_unused]] const std::string &step)
-{
-#ifdef HT_TEST_HOOKS
-        const char *k = std::getenv("HIBERNATE_TOOL_TEST_KILL_AT");
-        if (k && step == k)
-                ::raise(SIGKILL);
-#endif
-}
-
 std::string shell_word(const std::string &s)
 {
         if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,+@") ==

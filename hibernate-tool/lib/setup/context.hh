@@ -12,6 +12,7 @@
 
 #include "host.hh"
 #include "result.hh"
+#include "testhooks.hh"
 #include "setup/args.hh"
 
 namespace ht {
@@ -64,10 +65,6 @@ inline constexpr std::string_view FSTAB = "/etc/fstab";
 
 // Largest configuration file setup reads whole (Ctx::read).
 inline constexpr size_t SETUP_READ_MAX = 16u << 20;
-
-// HIBERNATE_TOOL_TEST_KILL_AT=<step>: SIGKILL after that step (the crash tests). Only in
-// builds configured with -Dtest_hooks=true (the test build); a no-op otherwise.
-void kill_point(const std::string &step);
 
 // A word for a POSIX shell (quoted only when needed), and a whole command line of them.
 std::string shell_word(const std::string &s);

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The crash tests' kill points: HIBERNATE_TOOL_TEST_KILL_AT=<step> sends SIGKILL to the
+// program right after that step. Compiled in only with -Dtest_hooks=true (the test build,
+// tools/hibernate-dev); a no-op in every other build.
+#pragma once
+
+#include <string>
+
+namespace ht {
+
+void kill_point(const std::string &step);
+
+}  // namespace ht
