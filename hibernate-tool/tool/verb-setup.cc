@@ -70,7 +70,8 @@ int verb_setup(const std::vector<std::string> &args)
                 else if (!r.undo)
                         std::printf("nothing to change\n");
         }
-        for (auto &n : r.notes)
-                std::printf("note: %s\n", n.c_str());
+        std::fflush(stdout);
+        for (auto &n : r.notes)  // notes and warnings go to stderr; stdout has the result
+                std::fprintf(stderr, "hibernate-tool setup: note: %s\n", n.c_str());
         return r.exit_code;
 }
