@@ -153,11 +153,9 @@ BlsEntry parse_bls_entry(std::string id, std::string_view text)
 {
         BlsEntry e;
         e.id = std::move(id);
-        size_t pos = 0;
-        while (pos < text.size()) {
-                size_t nl = text.find('\n', pos);
-                std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-                pos = nl == std::string_view::npos ? text.size() : nl + 1;
+        LineReader lines(text);
+        while (auto next = lines.next()) {
+                std::string_view line = *next;
                 size_t a = line.find_first_not_of(" \t");
                 if (a == std::string_view::npos || line[a] == '#')
                         continue;

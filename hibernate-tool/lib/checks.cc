@@ -64,11 +64,9 @@ std::optional<LastResume> read_outcome_file(const Host &host, const char *path, 
         if (!text)
                 return std::nullopt;
         LastResume l;
-        size_t pos = 0;
-        while (pos < text->size()) {
-                size_t nl = text->find('\n', pos);
-                std::string line = text->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-                pos = nl == std::string::npos ? text->size() : nl + 1;
+        LineReader lines(*text);
+        while (auto next = lines.next()) {
+                std::string line(*next);
                 auto eq = line.find('=');
                 if (eq == std::string::npos)
                         continue;

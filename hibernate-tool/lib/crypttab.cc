@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "crypttab.hh"
 
+#include "parse.hh"
+
 namespace ht {
 
 namespace {
@@ -57,15 +59,11 @@ std::string CrypttabEntry::random_key_reason() const
 CrypttabParse parse_crypttab(std::string_view text)
 {
         CrypttabParse p;
-        unsigned lineno = 0;
-        size_t pos = 0;
-        while (pos < text.size()) {
-                size_t nl = text.find('\n', pos);
-                std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-                pos = nl == std::string_view::npos ? text.size() : nl + 1;
-                lineno++;
+        LineReader lines(text);
+        while (auto next = lines.next()) {
+                std::string_view line = *next;
                 if (line.size() > CRYPTTAB_MAX_LINE) {
-                        p.warnings.push_back("line " + std::to_string(lineno) + ": longer than " +
+                        p.warnings.push_back("line " + std::to_string(lines.number()) + ": longer than " +
                                              std::to_string(CRYPTTAB_MAX_LINE) + " bytes, ignoring");
                         continue;
                 }
@@ -85,7 +83,7 @@ CrypttabParse parse_crypttab(std::string_view text)
                 if (f.empty())
                         continue;
                 if (f.size() < 2 || f.size() > 4) {
-                        p.warnings.push_back("line " + std::to_string(lineno) + ": expected 2 to 4 fields, ignoring");
+                        p.warnings.push_back("line " + std::to_string(lines.number()) + ": expected 2 to 4 fields, ignoring");
                         continue;
                 }
                 if (p.entries.size() >= CRYPTTAB_MAX_ENTRIES) {
@@ -94,7 +92,7 @@ CrypttabParse parse_crypttab(std::string_view text)
                         break;
                 }
                 CrypttabEntry e;
-                e.line = lineno;
+                e.line = static_cast<unsigned>(lines.number());
                 e.name = unescape(f[0]);
                 e.device = unescape(f[1]);
                 if (f.size() > 2)

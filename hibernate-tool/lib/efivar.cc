@@ -97,12 +97,10 @@ std::optional<std::string> opt_string(const Json &j, const char *key)
 // os-release value of KEY (quotes removed), nullopt when absent.
 std::optional<std::string> os_release_value(std::string_view text, std::string_view key)
 {
-        size_t pos = 0;
         std::optional<std::string> found;
-        while (pos < text.size()) {
-                size_t nl = text.find('\n', pos);
-                std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-                pos = nl == std::string_view::npos ? text.size() : nl + 1;
+        LineReader lines(text);
+        while (auto next = lines.next()) {
+                std::string_view line = *next;
                 if (line.size() > key.size() && line.compare(0, key.size(), key) == 0 && line[key.size()] == '=') {
                         std::string_view v = line.substr(key.size() + 1);
                         if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())

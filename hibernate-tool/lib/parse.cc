@@ -209,17 +209,13 @@ std::string unescape_octal(std::string_view s)
 SwapsParse parse_proc_swaps(std::string_view text)
 {
         SwapsParse r;
-        size_t lineno = 0;
-        size_t pos = 0;
-        while (pos < text.size()) {
-                size_t nl = text.find('\n', pos);
-                std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-                pos = nl == std::string_view::npos ? text.size() : nl + 1;
-                lineno++;
+        LineReader lines(text);
+        while (auto next = lines.next()) {
+                std::string_view line = *next;
                 if (trim(line).empty())
                         continue;
                 auto f = split_ws(line);
-                if (lineno == 1 && !f.empty() && f[0] == "Filename")
+                if (lines.number() == 1 && !f.empty() && f[0] == "Filename")
                         continue;
                 // "(deleted)" may follow the (escaped) path as its own word on old kernels.
                 bool deleted = false;
@@ -228,7 +224,7 @@ SwapsParse parse_proc_swaps(std::string_view text)
                         f.erase(f.begin() + 1);
                 }
                 if (f.size() != 5) {
-                        r.errors.push_back("line " + std::to_string(lineno) + ": expected 5 fields, got " +
+                        r.errors.push_back("line " + std::to_string(lines.number()) + ": expected 5 fields, got " +
                                            std::to_string(f.size()));
                         continue;
                 }
@@ -247,7 +243,7 @@ SwapsParse parse_proc_swaps(std::string_view text)
                 if (!size || !used || !prio || *prio < std::numeric_limits<int>::min() ||
                     *prio > std::numeric_limits<int>::max() || *size > (UINT64_MAX >> 10) ||
                     *used > *size || (e.type != "partition" && e.type != "file")) {
-                        r.errors.push_back("line " + std::to_string(lineno) + ": malformed entry for '" +
+                        r.errors.push_back("line " + std::to_string(lines.number()) + ": malformed entry for '" +
                                            printable(e.path) + "'");
                         continue;
                 }
@@ -276,11 +272,9 @@ bool path_is_zram(std::string_view p)
 std::map<std::string, uint64_t> parse_meminfo(std::string_view text)
 {
         std::map<std::string, uint64_t> m;
-        size_t pos = 0;
-        while (pos < text.size()) {
-                size_t nl = text.find('\n', pos);
-                std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-                pos = nl == std::string_view::npos ? text.size() : nl + 1;
+        LineReader lines(text);
+        while (auto next = lines.next()) {
+                std::string_view line = *next;
                 auto colon = line.find(':');
                 if (colon == std::string_view::npos || colon == 0)
                         continue;
@@ -608,11 +602,9 @@ std::vector<GrubEntry> parse_grub_cfg(std::string_view text)
                 std::string id;
         };
         std::vector<Frame> stack;
-        size_t pos = 0;
-        while (pos < text.size()) {
-                size_t nl = text.find('\n', pos);
-                std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-                pos = nl == std::string_view::npos ? text.size() : nl + 1;
+        LineReader lines(text);
+        while (auto next = lines.next()) {
+                std::string_view line = *next;
                 auto w = grub_words(line);
                 if (w.empty())
                         continue;

@@ -102,6 +102,31 @@ struct GrubEntry {
 };
 std::vector<GrubEntry> parse_grub_cfg(std::string_view text);
 
+// The lines of a text, one at a time, without their '\n' (a last line without one counts;
+// an empty text has none), numbered from 1 — the one line loop of every parser:
+//     LineReader lines(text);
+//     while (auto line = lines.next()) { … *line … lines.number() … }
+class LineReader {
+public:
+        explicit LineReader(std::string_view text) : text_(text) {}
+        std::optional<std::string_view> next()
+        {
+                if (pos_ >= text_.size())
+                        return std::nullopt;
+                size_t nl = text_.find('\n', pos_);
+                std::string_view line = text_.substr(pos_, nl == std::string_view::npos ? std::string_view::npos : nl - pos_);
+                pos_ = nl == std::string_view::npos ? text_.size() : nl + 1;
+                n_++;
+                return line;
+        }
+        size_t number() const { return n_; }
+
+private:
+        std::string_view text_;
+        size_t pos_ = 0;
+        size_t n_ = 0;
+};
+
 // Makes arbitrary bytes printable for text output (invalid UTF-8 → \xNN).
 std::string printable(std::string_view s);
 

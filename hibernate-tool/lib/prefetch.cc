@@ -50,11 +50,9 @@ std::optional<uint64_t> vmstat_value(const Host &host, std::string_view key)
         auto t = host.read_file("/proc/vmstat", 1u << 20);
         if (!t)
                 return std::nullopt;
-        size_t pos = 0;
-        while (pos < t->size()) {
-                size_t nl = t->find('\n', pos);
-                std::string_view line(t->data() + pos, (nl == std::string::npos ? t->size() : nl) - pos);
-                pos = nl == std::string::npos ? t->size() : nl + 1;
+        LineReader lines(*t);
+        while (auto next = lines.next()) {
+                std::string_view line = *next;
                 if (line.size() > key.size() && line.substr(0, key.size()) == key && line[key.size()] == ' ')
                         return parse_u64(line.substr(key.size() + 1));
         }
@@ -347,12 +345,9 @@ Status note_prefetch_outcome(const Host &host, const PrefetchReport &r)
                 return t.error();
         std::string out;
         if (*t) {
-                size_t pos = 0;
-                const std::string &s = **t;
-                while (pos < s.size()) {
-                        size_t nl = s.find('\n', pos);
-                        std::string line = s.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-                        pos = nl == std::string::npos ? s.size() : nl + 1;
+                LineReader lines(**t);
+                while (auto next = lines.next()) {
+                        std::string line(*next);
                         if (line.rfind("PREFETCH=", 0) != 0 && !line.empty())
                                 out += line + "\n";
                 }

@@ -141,11 +141,9 @@ Result<SleepState> parse_sleep_state(std::string_view text)
 {
         SleepState s;
         bool have_loader = false;
-        size_t pos = 0;
-        while (pos < text.size()) {
-                size_t nl = text.find('\n', pos);
-                std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-                pos = nl == std::string_view::npos ? text.size() : nl + 1;
+        LineReader lines(text);
+        while (auto next = lines.next()) {
+                std::string_view line = *next;
                 auto eq = line.find('=');
                 if (eq == std::string_view::npos)
                         continue;

@@ -43,14 +43,10 @@ std::optional<bool> parse_boolean(std::string_view v)
 void sleep_conf_apply(SleepConf &conf, const std::string &file, std::string_view text)
 {
         bool in_sleep = false;
-        unsigned lineno = 0;
-        size_t pos = 0;
-        while (pos <= text.size()) {
-                size_t nl = text.find('\n', pos);
-                std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-                pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
-                lineno++;
-                line = trim(line);
+        LineReader lines(text);
+        while (auto next = lines.next()) {
+                auto lineno = static_cast<unsigned>(lines.number());
+                std::string_view line = trim(*next);
                 if (line.empty() || line[0] == '#' || line[0] == ';')
                         continue;
                 if (line[0] == '[') {

@@ -378,11 +378,9 @@ std::optional<uint64_t> parse_stat_cpu_ticks(std::string_view stat)
 std::vector<MapsEntry> parse_maps(std::string_view text)
 {
         std::vector<MapsEntry> out;
-        size_t pos = 0;
-        while (pos < text.size()) {
-                size_t nl = text.find('\n', pos);
-                std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-                pos = nl == std::string_view::npos ? text.size() : nl + 1;
+        LineReader lines(text);
+        while (auto next = lines.next()) {
+                std::string_view line = *next;
                 // start-end perms offset maj:min inode [path]; the path keeps its spaces.
                 MapsEntry e;
                 size_t i = 0;

@@ -180,3 +180,20 @@ TEST_CASE("printable and octal unescaping keep output valid for any bytes")
         CHECK(unescape_octal("a\\040b\\134") == "a b\\");
         CHECK(unescape_octal("trail\\04") == "trail\\04");
 }
+
+TEST_CASE("LineReader: the one line loop")
+{
+        auto all = [](std::string_view t) {
+                std::vector<std::string> v;
+                LineReader lines(t);
+                while (auto l = lines.next())
+                        v.push_back(std::to_string(lines.number()) + ":" + std::string(*l));
+                return v;
+        };
+        CHECK(all("").empty());
+        CHECK(all("a") == std::vector<std::string>{"1:a"});
+        CHECK(all("a\n") == std::vector<std::string>{"1:a"});
+        CHECK(all("a\n\nb") == std::vector<std::string>{"1:a", "2:", "3:b"});
+        CHECK(all("\n") == std::vector<std::string>{"1:"});
+        CHECK(all(std::string_view("x\0y\nz", 5)) == std::vector<std::string>{std::string("1:x\0y", 5), "2:z"});
+}
