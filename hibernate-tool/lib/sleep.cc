@@ -592,9 +592,7 @@ int gate_watch(const Host &host, const Config &initial, const std::optional<std:
                                 wait_for_change(swaps, mounts, ino, 10000);
                                 continue;
                         }
-                        // The first verdict comes quickly (READY=1 without the initramfs scan,
-                        // which takes long under emulation); the scan follows at once.
-                        v = evaluate_hibernation(host, cfg, grub_config_path(host).has_value(), !first);
+                        v = evaluate_hibernation(host, cfg, grub_config_path(host).has_value(), true);
                         ch = gate_apply(host, v);
                 }
                 std::string summary = v.safe ? "safe" : "";
@@ -616,11 +614,8 @@ int gate_watch(const Host &host, const Config &initial, const std::optional<std:
                         sd::notify(std::string(first ? "READY=1\n" : "") + "STATUS=" +
                                    (v.safe ? "Hibernation offered" : "Hibernation disallowed: " + summary));
                 }
+                first = false;
                 last = summary;
-                if (first) {  // now the full evaluation, with the initramfs image
-                        first = false;
-                        continue;
-                }
                 wait_for_change(swaps, mounts, ino, 60000);
         }
         sd::notify("STOPPING=1");
