@@ -20,10 +20,9 @@ class Host;
 
 struct Config {
         // Not from the file: whether the initramfs check decompresses the running kernel's
-        // initramfs image. hibernate-check and the gate do (the gate under the lock, so never
-        // while pre has /boot mounted: a scan keeps /boot busy and pre's unmount failed with
-        // EBUSY); pre does not. A scan is remembered by the image's identity (device, inode,
-        // size, mtime): a long-running gate reads an image again only when it was rebuilt.
+        // initramfs image. hibernate-check does; the gate and pre do not (decompressing
+        // keeps /boot busy for seconds after every change they watch, so pre's own
+        // unmount of /boot failed with EBUSY).
         bool inspect_initramfs_image = true;
         // Not from the file: whether the checks include "logind" (sleep.conf and logind's
         // CanHibernate over D-Bus). hibernate-check does; the gate and pre do not: logind's

@@ -54,11 +54,11 @@ Status write_sysfs(const Host &host, const std::string &abs, const std::string &
 
 // ---- the verdict ----------------------------------------------------------------------------
 
-Verdict evaluate_hibernation(const Host &host, const Config &cfg, bool boot_visible, bool inspect_initramfs_image)
+Verdict evaluate_hibernation(const Host &host, const Config &cfg, bool boot_visible)
 {
         Verdict v;
         Config quick = cfg;
-        quick.inspect_initramfs_image = inspect_initramfs_image;  // see sleep.hh
+        quick.inspect_initramfs_image = false;  // see Config: keeps /boot free for pre's unmount
         quick.ask_logind = false;               // see Config: logind's answer follows the gate
         Report rep = run_checks(host, quick);
         v.kernel_release = rep.kernel_release;
@@ -528,27 +528,6 @@ Status gate_remove(const Host &host)
 namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
-// Waits for a change (swaps and mountinfo signal POLLPRI|POLLERR, the config directories
-// inotify) or timeout_ms, then drains the events and lets a burst of changes settle.
-void wait_for_change(int swaps, int mounts, int ino, int timeout_ms)
-{
-        struct pollfd p[3] = {{swaps, POLLPRI, 0}, {mounts, POLLPRI, 0}, {ino, POLLIN, 0}};
-        int r = ::poll(p, 3, timeout_ms);
-        if (r <= 0)
-                return;
-        char buf[4096];
-        if (p[2].revents & POLLIN)
-                while (::read(ino, buf, sizeof buf) > 0) {
-                }
-        for (int fd : {swaps, mounts})
-                if (fd >= 0) {
-                        ::lseek(fd, 0, SEEK_SET);
-                        while (::read(fd, buf, sizeof buf) > 0) {
-                        }
-                }
-        ::usleep(300 * 1000);
-}
-
 }  // namespace
 
 int gate_watch(const Host &host, const Config &initial, const std::optional<std::string> &config_override)
@@ -580,24 +559,15 @@ int gate_watch(const Host &host, const Config &initial, const std::optional<std:
                                 std::fprintf(stderr, "hibernate-tool gate: %s; keeping the previous configuration\n",
                                              c.error().message.c_str());
                 }
-                // Evaluated and applied under the lock: never at the same time as pre, which
-                // mounts and unmounts /boot (the initramfs scan would keep it busy).
-                Verdict v;
-                Result<bool> ch = false;
-                {
-                        auto lock = RootLock::take(host, "gate", 5000);
-                        if (!lock) {  // pre or post is running: their changes wake us again
-                                std::fprintf(stderr, "hibernate-tool gate: %s; trying again after the next change\n",
-                                             lock.error().message.c_str());
-                                wait_for_change(swaps, mounts, ino, 10000);
-                                continue;
-                        }
-                        v = evaluate_hibernation(host, cfg, grub_config_path(host).has_value(), true);
-                        ch = gate_apply(host, v);
-                }
+                Verdict v = evaluate_hibernation(host, cfg, grub_config_path(host).has_value());
                 std::string summary = v.safe ? "safe" : "";
                 for (auto &r : v.reasons)
                         summary += (summary.empty() ? "" : "; ") + r;
+                Result<bool> ch = false;
+                if (auto lock = RootLock::take(host, "gate", 5000))
+                        ch = gate_apply(host, v);
+                else
+                        ch = lock.error();
                 if (!ch)
                         std::fprintf(stderr, "hibernate-tool gate: %s\n", ch.error().message.c_str());
                 if (first || summary != last) {
@@ -616,7 +586,22 @@ int gate_watch(const Host &host, const Config &initial, const std::optional<std:
                 }
                 first = false;
                 last = summary;
-                wait_for_change(swaps, mounts, ino, 60000);
+                // Wait for a change (swaps and mountinfo signal POLLPRI|POLLERR) or 60 s.
+                struct pollfd p[3] = {{swaps, POLLPRI, 0}, {mounts, POLLPRI, 0}, {ino, POLLIN, 0}};
+                int r = ::poll(p, 3, 60000);
+                if (r > 0) {
+                        char buf[4096];
+                        if (p[2].revents & POLLIN)
+                                while (::read(ino, buf, sizeof buf) > 0) {
+                                }
+                        for (int fd : {swaps, mounts})
+                                if (fd >= 0) {
+                                        ::lseek(fd, 0, SEEK_SET);
+                                        while (::read(fd, buf, sizeof buf) > 0) {
+                                        }
+                                }
+                        ::usleep(300 * 1000);  // let a burst of changes settle
+                }
         }
         sd::notify("STOPPING=1");
         {

@@ -31,12 +31,7 @@ struct Verdict {
         std::string kernel_release;
         PagesetsPlan pagesets;              // the pageset mode to select (hibernate-check's plan)
 };
-// inspect_initramfs_image: also look inside the running kernel's initramfs image (the gate:
-// it evaluates under the lock, so never while pre has /boot mounted, and a scan is
-// remembered by file identity, so only a rebuilt image is read again). pre does not: it
-// runs with /boot mounted by itself and unmounts it right after.
-Verdict evaluate_hibernation(const Host &host, const Config &cfg, bool boot_visible,
-                             bool inspect_initramfs_image = false);
+Verdict evaluate_hibernation(const Host &host, const Config &cfg, bool boot_visible);
 
 // Persistent state between pre and post (and a later boot, when the image was not
 // resumed): /var/lib/hibernate-tool/sleep-state, KEY=value lines, written atomically

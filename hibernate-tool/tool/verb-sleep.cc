@@ -60,8 +60,7 @@ int verb_gate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions
 {
         if (o.watch)
                 return ht::gate_watch(host, cfg, o.config);
-        // main() holds the lock: the initramfs image is scanned too, as gate --watch does.
-        auto v = ht::evaluate_hibernation(host, cfg, ht::grub_config_path(host).has_value(), true);
+        auto v = ht::evaluate_hibernation(host, cfg, ht::grub_config_path(host).has_value());
         auto ch = ht::gate_apply(host, v);
         if (!ch) {
                 std::fprintf(stderr, "hibernate-tool: %s\n", ch.error().message.c_str());

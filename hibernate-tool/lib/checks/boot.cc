@@ -2,9 +2,6 @@
 // The checks of initramfs, bootloader: whether the next boot looks for the image.
 #include "checks/context.hh"
 
-#include <mutex>
-#include <tuple>
-
 namespace ht::check_detail {
 
 // ---- initramfs -------------------------------------------------------------------------
@@ -82,34 +79,6 @@ struct InitramfsContents {
         }
 };
 
-// The names in an initramfs image, remembered by the image's identity (device, inode,
-// size, modification time): a long-running gate scans an image once, and again only after
-// it was rebuilt. Errors are not remembered. At most 4 images are kept.
-Result<std::vector<std::string>> list_initramfs_remembered(const Host &host, const std::string &path)
-{
-        using Key = std::tuple<dev_t, ino_t, off_t, long long, long long>;
-        static std::map<Key, std::vector<std::string>> memo;
-        static std::mutex lock;
-        auto st = host.stat(path);
-        if (!st)
-                return st.error();
-        Key key{st->st_dev, st->st_ino, st->st_size, static_cast<long long>(st->st_mtim.tv_sec),
-                static_cast<long long>(st->st_mtim.tv_nsec)};
-        {
-                std::lock_guard<std::mutex> g(lock);
-                if (auto it = memo.find(key); it != memo.end())
-                        return it->second;
-        }
-        auto names = list_initramfs(host, path);
-        if (!names)
-                return names;
-        std::lock_guard<std::mutex> g(lock);
-        if (memo.size() >= 4)
-                memo.clear();
-        memo.emplace(key, *names);
-        return names;
-}
-
 InitramfsContents inspect_initramfs(Ctx &c)
 {
         InitramfsContents ic;
@@ -122,7 +91,7 @@ InitramfsContents inspect_initramfs(Ctx &c)
                 }
         if (ic.path.empty())
                 return ic;
-        auto names = list_initramfs_remembered(c.host, ic.path);
+        auto names = list_initramfs(c.host, ic.path);
         if (!names) {
                 ic.error = names.error().message;
                 return ic;
