@@ -144,6 +144,13 @@ if ! /usr/lib/ht-e2e/hibernate; then
 fi
 echo "MARKER-AFTER $(sha256sum /dev/shm/ht-marker | cut -c1-64) boot_id=$(cat /proc/sys/kernel/random/boot_id)"
 echo "RESUMED-SWAPS $(tail -n +2 /proc/swaps | awk '{printf "%s:%s ", $1, $2}')"
+# The system-sleep hook that said "resumed" runs inside systemd-sleep, before the sleep
+# service's ExecStopPost= (hibernate-tool post) has finished: until then logind refuses a
+# power-off ("already a shutdown or sleep operation in progress"). Wait for the job (60 s).
+for _ in $(seq 300); do
+    systemctl list-jobs --no-legend 2>/dev/null | grep -q -e hibernate -e sleep.target || break
+    sleep 0.2
+done
 systemctl poweroff
 EOF
 dvm_set_step "$WORK" "$DIR/step-hibernate.sh"
