@@ -569,6 +569,12 @@ struct Recorder {
                 const uint64_t ps = ws.page_size;
                 std::vector<uint64_t> buf(16384);
                 for (auto &m : anon) {
+                        // Huge sparse reservations (sanitizer shadow memory, JavaScript engine
+                        // cages, JVM heaps reserved up front) would cost a pagemap walk of
+                        // terabytes of address space: skipped, their resident part is not
+                        // prefetched.
+                        if (m.end - m.start > MAX_ANON_MAPPING)
+                                continue;
                         std::vector<WsRange> pages;
                         for (uint64_t a = m.start; a < m.end && !out_of_time();) {
                                 uint64_t n = std::min<uint64_t>(buf.size(), (m.end - a) / ps);

@@ -108,6 +108,9 @@ Result<WorkingSet> parse_working_set(std::string_view text);
 // Whether a parsed record may be used now: "" when yes, else why not.
 std::string working_set_stale(const WorkingSet &ws, std::string_view boot_id, uint64_t now);
 
+// Anonymous mappings larger than this (virtual size) are not walked: see add_anon().
+inline constexpr uint64_t MAX_ANON_MAPPING = 16ull << 30;
+
 struct WsLimits {
         unsigned deadline_ms = 100;
         uint64_t max_bytes = 4ull << 30;  // file + anonymous bytes recorded
