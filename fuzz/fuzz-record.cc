@@ -41,6 +41,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         auto o = ht::parse_tool_args(args);
         if (o && !o->help && !o->version)
                 FUZZ_CHECK(o->verb == "resume" || o->verb == "record" || o->verb == "invalidate" || o->verb == "pre" ||
-                           o->verb == "post" || o->verb == "gate" || o->verb == "boot-entry");
+                           o->verb == "post" || o->verb == "gate" || o->verb == "boot-entry" || o->verb == "prefetch");
         return 0;
 }

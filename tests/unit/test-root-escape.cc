@@ -165,12 +165,17 @@ TEST_CASE("root escape: a directory swapped for a symlink in a loop while writes
                 REQUIRE(::symlink((ar.outside + "/run/hibernate-tool").c_str(), evil.c_str()) == 0);
                 std::string before = snapshot(ar.outside);
                 std::atomic<bool> stop{false};
-                std::thread swapper([&] {
-                        while (!stop.load())
-                                (void) ::renameat2(AT_FDCWD, real.c_str(), AT_FDCWD, evil.c_str(), RENAME_EXCHANGE);
-                });
+                // The child is forked before the swapper thread starts (a fork while another
+                // thread runs can leave the child on a lock that thread held: sanitizer
+                // runtimes, malloc), and waits on a pipe until the swapping runs.
+                int go[2];
+                REQUIRE(::pipe(go) == 0);
                 pid_t pid = ::fork();
                 if (pid == 0) {
+                        ::close(go[1]);
+                        char c;
+                        if (::read(go[0], &c, 1) != 1)
+                                ::_exit(3);
                         // A child, so that the openat2 choice is fresh (walk: the fallback).
                         if (walk)
                                 ::setenv("HT_HOST_NO_OPENAT2", "1", 1);
@@ -183,6 +188,13 @@ TEST_CASE("root escape: a directory swapped for a symlink in a loop while writes
                         }
                         ::_exit(0);
                 }
+                ::close(go[0]);
+                std::thread swapper([&] {
+                        while (!stop.load())
+                                (void) ::renameat2(AT_FDCWD, real.c_str(), AT_FDCWD, evil.c_str(), RENAME_EXCHANGE);
+                });
+                (void) !::write(go[1], "g", 1);
+                ::close(go[1]);
                 int ws = 0;
                 ::waitpid(pid, &ws, 0);
                 stop = true;
