@@ -26,6 +26,21 @@ Error type_error(std::string_view file, const toml::node &n, std::string_view ke
         return Error{EINVAL, where(file, n.source()) + ": '" + std::string(key) + "' must be " + std::string(want)};
 }
 
+// A size: a non-negative integer (bytes) or a string such as "4G" (parse_size); nullopt
+// for anything else.
+std::optional<uint64_t> size_value(const toml::node &v)
+{
+        if (v.is_integer()) {
+                auto i = v.value<int64_t>();
+                if (i && *i >= 0)
+                        return static_cast<uint64_t>(*i);
+                return std::nullopt;
+        }
+        if (v.is_string())
+                return parse_size(*v.value<std::string>());
+        return std::nullopt;
+}
+
 }  // namespace
 
 Status apply_config_text(std::string_view text, std::string_view source_name, Config &cfg_out)
@@ -83,14 +98,7 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                         return type_error(source_name, vv, full, "an integer from 0 to 1000");
                                 cfg.swap_margin_percent = static_cast<unsigned>(*i);
                         } else if (full == "check.image_size") {
-                                std::optional<uint64_t> bytes;
-                                if (vv.is_integer()) {
-                                        auto i = vv.value<int64_t>();
-                                        if (i && *i >= 0)
-                                                bytes = static_cast<uint64_t>(*i);
-                                } else if (vv.is_string()) {
-                                        bytes = parse_size(*vv.value<std::string>());
-                                }
+                                std::optional<uint64_t> bytes = size_value(vv);
                                 if (!bytes)
                                         return type_error(source_name, vv, full, "a size in bytes or a string such as \"4G\"");
                                 cfg.image_size_bytes = bytes;
@@ -117,14 +125,7 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                         return type_error(source_name, vv, full, "an integer from 1 to 10000 (milliseconds)");
                                 cfg.prefetch_record_deadline_ms = static_cast<unsigned>(*i);
                         } else if (full == "prefetch.max_bytes" || full == "prefetch.min_available") {
-                                std::optional<uint64_t> bytes;
-                                if (vv.is_integer()) {
-                                        auto i = vv.value<int64_t>();
-                                        if (i && *i >= 0)
-                                                bytes = static_cast<uint64_t>(*i);
-                                } else if (vv.is_string()) {
-                                        bytes = parse_size(*vv.value<std::string>());
-                                }
+                                std::optional<uint64_t> bytes = size_value(vv);
                                 if (!bytes)
                                         return type_error(source_name, vv, full, "a size in bytes or a string such as \"512M\"");
                                 (full == "prefetch.max_bytes" ? cfg.prefetch_max_bytes : cfg.prefetch_min_available) = *bytes;

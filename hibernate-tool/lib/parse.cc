@@ -704,6 +704,23 @@ size_t utf8_len(std::string_view s, size_t i)
 
 }  // namespace
 
+std::vector<std::string_view> split_fields(std::string_view line, char sep)
+{
+        std::vector<std::string_view> f;
+        size_t i = 0;
+        while (i < line.size()) {
+                while (i < line.size() && line[i] == sep)
+                        i++;
+                size_t j = i;
+                while (j < line.size() && line[j] != sep)
+                        j++;
+                if (j > i)
+                        f.push_back(line.substr(i, j - i));
+                i = j;
+        }
+        return f;
+}
+
 std::string printable(std::string_view s)
 {
         std::string out;

@@ -102,6 +102,10 @@ struct GrubEntry {
 };
 std::vector<GrubEntry> parse_grub_cfg(std::string_view text);
 
+// The fields of a line separated by runs of sep (no empty fields): the record formats'
+// (working set, setup manifest) are single-space separated with escaped values.
+std::vector<std::string_view> split_fields(std::string_view line, char sep = ' ');
+
 // The lines of a text, one at a time, without their '\n' (a last line without one counts;
 // an empty text has none), numbered from 1 — the one line loop of every parser:
 //     LineReader lines(text);

@@ -26,23 +26,6 @@ constexpr std::string_view MAGIC = "hibernate-tool-workingset";
 constexpr uint64_t MAX_PID = 4194304;  // PID_MAX_LIMIT
 constexpr uint64_t GAP_PAGES = 8;     // runs this close are merged into one range
 
-std::vector<std::string_view> split_spaces(std::string_view line)
-{
-        std::vector<std::string_view> f;
-        size_t i = 0;
-        while (i < line.size()) {
-                while (i < line.size() && line[i] == ' ')
-                        i++;
-                size_t j = i;
-                while (j < line.size() && line[j] != ' ')
-                        j++;
-                if (j > i)
-                        f.push_back(line.substr(i, j - i));
-                i = j;
-        }
-        return f;
-}
-
 std::optional<uint64_t> parse_hex(std::string_view s)
 {
         if (s.empty() || s.size() > 16)
@@ -222,7 +205,7 @@ Result<WorkingSet> parse_working_set(std::string_view text)
                 n++;
                 if (ended)
                         return bad(n, "text after the end line");
-                auto f = split_spaces(line);
+                auto f = split_fields(line);
                 if (f.empty())
                         return bad(n, "empty line");
                 if (n == 1) {
@@ -345,12 +328,23 @@ std::string working_set_stale(const WorkingSet &ws, std::string_view boot_id, ui
 
 // ---- /proc parsing ----------------------------------------------------------------------
 
-std::optional<uint64_t> parse_stat_start_time(std::string_view stat)
+namespace {
+
+// The fields of /proc/<pid>/stat after the command name (which may hold spaces and
+// parentheses): f[0] is field 3 (state). Empty when there is no ')'.
+std::vector<std::string_view> stat_fields_after_comm(std::string_view stat)
 {
         auto rp = stat.rfind(')');
         if (rp == std::string_view::npos)
-                return std::nullopt;
-        auto f = split_spaces(stat.substr(rp + 1));
+                return {};
+        return split_fields(stat.substr(rp + 1));
+}
+
+}  // namespace
+
+std::optional<uint64_t> parse_stat_start_time(std::string_view stat)
+{
+        auto f = stat_fields_after_comm(stat);
         // f[0] is field 3 (state); field 22 is f[19].
         if (f.size() < 20)
                 return std::nullopt;
@@ -362,10 +356,7 @@ std::optional<uint64_t> parse_stat_start_time(std::string_view stat)
 
 std::optional<uint64_t> parse_stat_cpu_ticks(std::string_view stat)
 {
-        auto rp = stat.rfind(')');
-        if (rp == std::string_view::npos)
-                return std::nullopt;
-        auto f = split_spaces(stat.substr(rp + 1));
+        auto f = stat_fields_after_comm(stat);
         // utime and stime are fields 14 and 15: f[11], f[12].
         if (f.size() < 13)
                 return std::nullopt;

@@ -55,22 +55,6 @@ std::optional<std::string> pct_decode(std::string_view s)
         }
         return out;
 }
-std::vector<std::string_view> fields(std::string_view line)
-{
-        std::vector<std::string_view> f;
-        size_t i = 0;
-        while (i < line.size()) {
-                while (i < line.size() && line[i] == ' ')
-                        i++;
-                size_t j = i;
-                while (j < line.size() && line[j] != ' ')
-                        j++;
-                if (j > i)
-                        f.push_back(line.substr(i, j - i));
-                i = j;
-        }
-        return f;
-}
 bool abs_clean(const std::string &p)
 {
         return !p.empty() && p[0] == '/' && p.find('\0') == std::string::npos;
@@ -132,7 +116,7 @@ Result<Manifest> parse_manifest(std::string_view text)
                 };
                 if (end)
                         return bad("data after 'end'");
-                auto f = fields(line);
+                auto f = split_fields(line);
                 if (!header) {
                         if (f.size() != 2 || f[0] != "hibernate-tool-setup-manifest")
                                 return bad("not a hibernate-tool setup manifest");
