@@ -102,7 +102,7 @@ struct GrubEntry {
 };
 std::vector<GrubEntry> parse_grub_cfg(std::string_view text);
 
-// The fields of a line separated by runs of sep (no empty fields): the record formats'
+// The fields of a line separated by runs of sep (no empty fields): the record formats
 // (working set, setup manifest) are single-space separated with escaped values.
 std::vector<std::string_view> split_fields(std::string_view line, char sep = ' ');
 
