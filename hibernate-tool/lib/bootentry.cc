@@ -17,6 +17,7 @@
 
 #include "devices.hh"
 #include "fiemap.hh"
+#include "grubenv-disk.hh"
 #include "host.hh"
 #include "mounts.hh"
 #include "parse.hh"
@@ -341,46 +342,16 @@ Result<bool> grubenv_write_in_place(const Host &host, const std::string &abs, st
         auto fd = host.open(abs, O_RDWR);
         if (!fd)
                 return fd.error();
-        struct ::statfs sfs;
-        if (::fstatfs(fd->get(), &sfs) < 0)
-                return Error::from_errno(errno, "cannot statfs " + abs);
-        auto magic = static_cast<unsigned long>(sfs.f_type);
-        if (magic == BTRFS_SUPER_MAGIC || magic == F2FS_SUPER_MAGIC)
-                return false;  // copy-on-write / log-structured: a write never lands where the data was
-        // ext4 data journalling (chattr +j or data=journal) puts the bytes in the journal
-        // first, which GRUB does not read.
-        int attr = 0;
-        if (::ioctl(fd->get(), FS_IOC_GETFLAGS, &attr) == 0 && (attr & FS_JOURNAL_DATA_FL))
-                return false;
-        if (auto m = read_mountinfo(host)) {
-                auto canon = host.canonicalize(abs);
-                if (auto mp = canon ? mount_containing(*m, *canon) : std::nullopt;
-                    mp && mp->options.find("data=journal") != std::string::npos)
-                        return false;
-        }
-        struct ::stat fst;
-        if (::fstat(fd->get(), &fst) < 0 || !S_ISREG(fst.st_mode) || fst.st_size != static_cast<off_t>(GRUBENV_SIZE))
+        auto phys = grubenv_block_physical(host, fd->get(), abs);
+        if (!phys)
+                return phys.error();
+        if (!*phys)
                 return false;
         auto before = file_extents(fd->get(), GRUBENV_SIZE);
-        if (!before || before->empty())
-                return false;  // no FIEMAP here (tmpfs): the location cannot be verified
-        uint64_t covered = 0;
-        for (auto &e : *before) {
-                if (!e.plain() || e.logical != covered)
-                        return false;
-                covered += e.length;
-        }
-        if (covered < GRUBENV_SIZE)
+        if (!before)
                 return false;
-        size_t off = 0;
-        while (off < bytes.size()) {
-                ssize_t n = ::pwrite(fd->get(), bytes.data() + off, bytes.size() - off, static_cast<off_t>(off));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return Error::from_errno(n < 0 ? errno : EIO, "cannot write " + abs);
-                off += static_cast<size_t>(n);
-        }
+        if (auto w = pwrite_full(fd->get(), bytes, 0, abs); !w)
+                return w.error();
         kill_point("grubenv-written");  // written, not yet synced
         if (::fdatasync(fd->get()) < 0)
                 return Error::from_errno(errno, "cannot sync " + abs);

@@ -92,6 +92,16 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                 if (!vv.is_boolean())
                                         return type_error(source_name, vv, full, "true or false");
                                 cfg.require_record = *vv.value<bool>();
+                        } else if (full == "resume.refused") {
+                                auto v = vv.value<std::string>();
+                                if (!v || (*v != "invalidate" && *v != "poweroff"))
+                                        return type_error(source_name, vv, full, "\"invalidate\" or \"poweroff\"");
+                                cfg.refused = *v == "poweroff" ? Config::Refused::PowerOff : Config::Refused::Invalidate;
+                        } else if (full == "resume.ask_timeout_sec") {
+                                auto i = vv.value_exact<int64_t>();
+                                if (!vv.is_integer() || !i || *i < 0 || *i > 3600)
+                                        return type_error(source_name, vv, full, "an integer from 0 to 3600 (seconds)");
+                                cfg.refused_ask_timeout_sec = static_cast<unsigned>(*i);
                         } else if (full == "check.swap_margin_percent") {
                                 auto i = vv.value_exact<int64_t>();
                                 if (!vv.is_integer() || !i || *i < 0 || *i > 1000)

@@ -35,6 +35,11 @@ struct Config {
         unsigned resume_timeout_sec = 10;          // how long the resume helper waits for the device
                                                    // (resumedelay= overrides, resumewait: no bound)
         bool require_record = false;               // refuse images without a hibernation record
+        // An image the helper will not resume is never kept while the boot goes on read-write
+        // (lib/refusal.hh): after a reboot into the recorded entry (when that can help) and the
+        // console question (ask_timeout_sec, 0: never ask), this decides.
+        enum class Refused { Invalidate, PowerOff } refused = Refused::Invalidate;
+        unsigned refused_ask_timeout_sec = 30;
         // [check]
         unsigned swap_margin_percent = 10;  // swap-size: warn unless free swap exceeds the
                                             // estimate by this much

@@ -88,123 +88,22 @@ std::string spec_text(const DeviceSpec &spec)
         return spec.value;
 }
 
-// A systemd time span as x-systemd.device-timeout= takes it ("7", "7s", "1min 30s",
-// "500ms", "infinity"), converted to whole seconds rounded up; 0 (or infinity) means no
-// timeout, as with systemd's parse_sec_fix_0(). nullopt: not a time span.
-struct Span {
-        bool infinite = false;
-        uint64_t seconds = 0;
-};
-std::optional<Span> parse_timespan(std::string_view s)
-{
-        while (!s.empty() && s.front() == ' ')
-                s.remove_prefix(1);
-        while (!s.empty() && s.back() == ' ')
-                s.remove_suffix(1);
-        if (s == "infinity")
-                return Span{true, 0};
-        if (s.empty())
-                return std::nullopt;
-        struct UnitDef {
-                std::string_view name;
-                uint64_t usec;
-        };
-        static constexpr UnitDef units[] = {
-                {"seconds", 1000000},  {"second", 1000000}, {"sec", 1000000},     {"s", 1000000},
-                {"minutes", 60000000}, {"minute", 60000000}, {"min", 60000000},   {"m", 60000000},
-                {"hours", 3600000000}, {"hour", 3600000000}, {"hr", 3600000000},  {"h", 3600000000},
-                {"msec", 1000},        {"ms", 1000},         {"usec", 1},         {"us", 1},
-        };
-        uint64_t total = 0;
-        while (!s.empty()) {
-                size_t n = 0;
-                while (n < s.size() && s[n] >= '0' && s[n] <= '9')
-                        n++;
-                auto num = parse_u64(s.substr(0, n));
-                if (!num || *num > 1000000000ull)  // more than 31 years in one term: refuse
-                        return std::nullopt;
-                s.remove_prefix(n);
-                while (!s.empty() && s.front() == ' ')
-                        s.remove_prefix(1);
-                size_t u = 0;
-                while (u < s.size() && std::isalpha(static_cast<unsigned char>(s[u])))
-                        u++;
-                std::string_view unit = s.substr(0, u);
-                uint64_t mult = 1000000;  // a bare number is seconds
-                if (!unit.empty()) {
-                        bool found = false;
-                        for (auto &d : units)
-                                if (d.name == unit) {
-                                        mult = d.usec;
-                                        found = true;
-                                }
-                        if (!found)
-                                return std::nullopt;
-                }
-                s.remove_prefix(u);
-                while (!s.empty() && s.front() == ' ')
-                        s.remove_prefix(1);
-                total += *num * mult;  // ≤ 1e9 * 3.6e9 per term: no overflow for a handful of terms
-                if (total > (1ull << 62))
-                        return std::nullopt;
-        }
-        if (total == 0)
-                return Span{true, 0};
-        return Span{false, (total + 999999) / 1000000};
-}
-
-// x-systemd.device-timeout= out of resumeflags= (comma-separated, last one wins).
-std::optional<std::string> device_timeout_option(std::string_view flags)
-{
-        constexpr std::string_view key = "x-systemd.device-timeout=";
-        std::optional<std::string> v;
-        size_t pos = 0;
-        while (pos <= flags.size()) {
-                size_t comma = flags.find(',', pos);
-                std::string_view opt = flags.substr(pos, comma == std::string_view::npos ? std::string_view::npos
-                                                                                        : comma - pos);
-                if (opt.substr(0, key.size()) == key)
-                        v = std::string(opt.substr(key.size()));
-                if (comma == std::string_view::npos)
-                        break;
-                pos = comma + 1;
-        }
-        return v;
-}
-
 struct DeviceTimeout {
         std::string value;  // JobRunningTimeoutSec=
         std::string why;    // for the comment and the log
 };
 
-// How long the boot waits for the resume device (the device job's JobRunningTimeoutSec=),
-// the same bound as the helper's own wait: resumewait = no bound; x-systemd.device-timeout=
-// in resumeflags= (systemd's option); resumedelay= seconds; [resume] timeout_sec. systemd
+// The device job's JobRunningTimeoutSec=: the helper's own bound (resume_wait_bound). systemd
 // reads 0 as "no timeout", while 0 means "do not wait" to the kernel and the helper: 1s.
 DeviceTimeout device_timeout(const Cmdline &c, const Config &cfg, std::vector<GeneratorMessage> &msgs)
 {
-        auto secs = [](uint64_t s) { return std::to_string(s == 0 ? 1 : s) + "s"; };
-        if (c.has_flag("resumewait"))
-                return {"infinity", "no limit (resumewait)"};
-        if (auto flags = c.value("resumeflags")) {
-                if (auto t = device_timeout_option(*flags)) {
-                        if (auto span = parse_timespan(*t)) {
-                                std::string v = span->infinite ? "infinity" : secs(span->seconds);
-                                return {v, (span->infinite ? std::string("no limit") : v) +
-                                                   " (x-systemd.device-timeout= in resumeflags=)"};
-                        }
-                        msgs.push_back({LogLevel::Warning, "Ignoring x-systemd.device-timeout=" + printable(*t) +
-                                                                   " in resumeflags=: not a time span."});
-                }
-        }
-        if (auto d = c.value("resumedelay")) {
-                auto v = parse_u64(*d);
-                if (v && *v <= 86400)  // the helper's bound too
-                        return {secs(*v), secs(*v) + " (resumedelay=" + std::to_string(*v) + ")"};
-                msgs.push_back({LogLevel::Warning, "Ignoring resumedelay=" + printable(*d) +
-                                                           ": not a number of seconds from 0 to 86400."});
-        }
-        return {secs(cfg.resume_timeout_sec), secs(cfg.resume_timeout_sec) + " ([resume] timeout_sec)"};
+        ResumeWait w = resume_wait_bound(c, cfg);
+        for (auto &m : w.warnings)
+                msgs.push_back({LogLevel::Warning, m});
+        if (w.unbounded)
+                return {"infinity", "no limit (" + w.origin + ")"};
+        std::string v = std::to_string(w.seconds == 0 ? 1 : w.seconds) + "s";
+        return {v, v + " (" + w.origin + ")"};
 }
 
 }  // namespace

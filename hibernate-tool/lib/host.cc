@@ -36,6 +36,22 @@ Result<size_t> pread_full(int fd, char *buf, size_t len, uint64_t offset)
         return got;
 }
 
+Status pwrite_full(int fd, std::string_view data, uint64_t offset, const std::string &what)
+{
+        size_t off = 0;
+        while (off < data.size()) {
+                if (offset + off > static_cast<uint64_t>(INT64_MAX))
+                        return Error{EOVERFLOW, "cannot write " + what + ": offset out of range"};
+                ssize_t n = ::pwrite(fd, data.data() + off, data.size() - off, static_cast<off_t>(offset + off));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return Error::from_errno(n < 0 ? errno : EIO, "cannot write " + what);
+                off += static_cast<size_t>(n);
+        }
+        return ok_status();
+}
+
 Error Error::from_errno(int err, std::string what)
 {
         return Error{err, what + ": " + std::strerror(err)};

@@ -47,6 +47,8 @@ private:
 // pread() until len bytes or the end of the file, retrying EINTR: the bytes read (fewer
 // only at the end of the file), or the errno of a failed read.
 Result<size_t> pread_full(int fd, char *buf, size_t len, uint64_t offset);
+// pwrite() all of data at offset, retrying EINTR and short writes; what names the file.
+Status pwrite_full(int fd, std::string_view data, uint64_t offset, const std::string &what);
 
 // What chase() found: the directory holding the last component (an O_PATH fd), the
 // last component's name there, its canonical absolute path inside the root, and an

@@ -53,7 +53,8 @@ void put64(std::string &s, size_t o, uint64_t v)
 }
 
 constexpr size_t HDR_V1 = 92;
-constexpr size_t HDR = 104;
+constexpr size_t HDR_V2 = 104;
+constexpr size_t HDR = 136;
 constexpr size_t ENTRY = 32;
 constexpr size_t RELEASE_LEN = 65;
 
@@ -74,7 +75,9 @@ const char *fs_kind_name(FsKind k)
         return "other";
 }
 
-std::string FsMark::uuid_str() const
+namespace {
+
+std::string format_uuid(const std::array<uint8_t, 16> &uuid)
 {
         static const char hex[] = "0123456789abcdef";
         std::string s;
@@ -85,6 +88,18 @@ std::string FsMark::uuid_str() const
                 s.push_back(hex[uuid[i] & 15]);
         }
         return s;
+}
+
+}  // namespace
+
+std::string FsMark::uuid_str() const
+{
+        return format_uuid(uuid);
+}
+
+std::string GrubEnvLocation::fs_uuid_str() const
+{
+        return format_uuid(fs_uuid);
 }
 
 uint32_t crc32_ieee(std::string_view data)
@@ -157,7 +172,14 @@ Result<std::string> encode_record(const HibRecord &r)
         b[89] = static_cast<char>(r.filesystems.size());
         put16(b, 90, static_cast<uint16_t>(r.boot_entry.size()));
         b[92] = static_cast<char>(r.state);
+        b[93] = static_cast<char>(r.reboots);
         put64(b, 96, r.state == RecordState::Bound ? r.image_id : 0);
+        if (r.grubenv) {
+                if (r.grubenv->fs_uuid == std::array<uint8_t, 16>{})
+                        return Error{EINVAL, "the GRUB environment block's filesystem has a null UUID"};
+                std::memcpy(b.data() + 104, r.grubenv->fs_uuid.data(), 16);
+                put64(b, 120, r.grubenv->offset);
+        }
         std::memcpy(b.data() + HDR, r.boot_entry.data(), r.boot_entry.size());
         size_t o = HDR + r.boot_entry.size();
         for (auto &f : r.filesystems) {
@@ -183,7 +205,7 @@ Result<std::optional<HibRecord>> decode_record(std::string_view region)
                 return Error{ENOTSUP, "the hibernation record has format version " + std::to_string(r.version) +
                                               ", newer than this hibernate-tool understands (" +
                                               std::to_string(RECORD_VERSION) + ")"};
-        size_t hdr = r.version == 1 ? HDR_V1 : HDR;
+        size_t hdr = r.version == 1 ? HDR_V1 : r.version == 2 ? HDR_V2 : HDR;
         if (r.version == 0 || len < hdr || len > region.size())
                 return Error{EBADMSG, "the hibernation record has a bad length or version"};
         if (crc32_ieee(region.substr(16, len - 16)) != get32(region, 12))
@@ -203,6 +225,18 @@ Result<std::optional<HibRecord>> decode_record(std::string_view region)
                 r.image_id = get64(region, 96);
                 if ((r.state == RecordState::Bound) != (r.image_id != 0))
                         return Error{EBADMSG, "the hibernation record's state and image fingerprint disagree"};
+        }
+        if (r.version >= 3) {
+                r.reboots = static_cast<uint8_t>(region[93]);
+                GrubEnvLocation g;
+                std::memcpy(g.fs_uuid.data(), region.data() + 104, 16);
+                g.offset = get64(region, 120);
+                if (g.fs_uuid != std::array<uint8_t, 16>{}) {
+                        if (g.offset % 512 != 0)
+                                return Error{EBADMSG, "the hibernation record's GRUB environment block is not "
+                                                      "sector-aligned"};
+                        r.grubenv = g;
+                }
         }
         r.boot_entry = std::string(region.substr(hdr, bl));
         size_t o = hdr + bl;

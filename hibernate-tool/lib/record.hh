@@ -11,20 +11,30 @@
 //   [2048, 4056)   the record (RECORD_OFFSET, RECORD_MAX)
 //   [4056, 4096)   the kernel's swsusp header (hw_sig, crc32, image, flags, orig_sig, sig)
 //
-// Record v2 (little-endian; v1 is the same without bytes 92-103, its boot entry at 92):
-//   0  8  magic "HTRECORD"        8  u16 version (2)     10 u16 total length
+// Record v3 (little-endian; v2 is the same without bytes 93 and 104-135, its boot entry at
+// 104; v1 also without 92-103, its boot entry at 92):
+//   0  8  magic "HTRECORD"        8  u16 version (3)     10 u16 total length
 //   12 u32 CRC-32 (IEEE) of bytes [16, length)
 //   16 u64 creation time (Unix seconds)
 //   24 65 kernel release (NUL-padded)
 //   89 u8  number of filesystem entries N
 //   90 u16 boot entry length L
-//   92 u8  state (0 armed, 1 bound)   93 3 bytes reserved (0)
+//   92 u8  state (0 armed, 1 bound)   93 u8 reboots tried for this image (v3)
+//   94 2 bytes reserved (0)
 //   96 u64 image fingerprint (0 while armed)
-//   104 L bytes boot entry id
+//   104 16 UUID of the filesystem holding GRUB's environment block (all 0: none)  (v3)
+//   120 u64 byte position of that 1024-byte block on the filesystem's device     (v3)
+//   128 8 bytes reserved (0)                                                         (v3)
+//   136 L bytes boot entry id
 //   then N entries of 32 bytes:
 //      0 16 filesystem UUID   16 u8 kind (1 ext2/3/4, 2 btrfs, 3 xfs, 0 other)
 //      17 u8 flags (bit 0: ext4 needs_recovery was set)   18 u16 mount count
 //      20 u32 reserved (0)     24 u64 last mount time
+//
+// The GRUB environment block's place lets the resume helper make the recorded entry GRUB's
+// one-shot entry without mounting anything, as GRUB's own save_env does (in place), when
+// the image must be restored by the kernel that wrote it; "reboots" bounds that to one
+// reboot per image (resumer.hh: run_resume).
 //
 // Lifetime: a record speaks for exactly one image. `record` (the sleep hook's pre) writes it
 // *armed*: it stands for the next image the kernel writes. When the resume helper hands that
@@ -50,7 +60,7 @@ namespace ht {
 
 inline constexpr size_t RECORD_OFFSET = 2048;
 inline constexpr size_t RECORD_END = 4056;  // the swsusp header starts here (PAGE_SIZE 4096)
-inline constexpr uint16_t RECORD_VERSION = 2;
+inline constexpr uint16_t RECORD_VERSION = 3;
 inline constexpr std::string_view RECORD_MAGIC = "HTRECORD";
 
 enum class FsKind : uint8_t { Other = 0, Ext = 1, Btrfs = 2, Xfs = 3 };
@@ -74,6 +84,15 @@ struct FsMark {
 
 enum class RecordState : uint8_t { Armed = 0, Bound = 1 };
 
+// Where GRUB's environment block (grubenv, one 1024-byte block) lies on disk: the filesystem
+// by UUID, and the block's byte position on that filesystem's device.
+struct GrubEnvLocation {
+        std::array<uint8_t, 16> fs_uuid{};
+        uint64_t offset = 0;
+        std::string fs_uuid_str() const;
+        bool operator==(const GrubEnvLocation &) const = default;
+};
+
 struct HibRecord {
         uint16_t version = RECORD_VERSION;
         RecordState state = RecordState::Armed;
@@ -82,6 +101,8 @@ struct HibRecord {
         std::string kernel_release;
         std::string boot_entry;
         std::vector<FsMark> filesystems;
+        std::optional<GrubEnvLocation> grubenv;  // v3: where next_entry can be set unmounted
+        uint8_t reboots = 0;                     // v3: reboots the helper tried for this image
 };
 
 uint32_t crc32_ieee(std::string_view data);

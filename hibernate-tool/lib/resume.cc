@@ -3,6 +3,8 @@
 
 #include "config.hh"
 
+#include <cctype>
+
 namespace ht {
 
 const char *resume_source_name(ResumeSource s)
@@ -136,6 +138,122 @@ Result<std::optional<ResumeTarget>> select_resume_target(const ResumeInputs &in,
         if (!have)
                 return std::optional<ResumeTarget>{};
         return std::optional<ResumeTarget>{t};
+}
+
+std::optional<TimeSpan> parse_timespan(std::string_view s)
+{
+        while (!s.empty() && s.front() == ' ')
+                s.remove_prefix(1);
+        while (!s.empty() && s.back() == ' ')
+                s.remove_suffix(1);
+        if (s == "infinity")
+                return TimeSpan{true, 0};
+        if (s.empty())
+                return std::nullopt;
+        struct UnitDef {
+                std::string_view name;
+                uint64_t usec;
+        };
+        static constexpr UnitDef units[] = {
+                {"seconds", 1000000},  {"second", 1000000}, {"sec", 1000000},     {"s", 1000000},
+                {"minutes", 60000000}, {"minute", 60000000}, {"min", 60000000},   {"m", 60000000},
+                {"hours", 3600000000}, {"hour", 3600000000}, {"hr", 3600000000},  {"h", 3600000000},
+                {"msec", 1000},        {"ms", 1000},         {"usec", 1},         {"us", 1},
+        };
+        uint64_t total = 0;
+        while (!s.empty()) {
+                size_t n = 0;
+                while (n < s.size() && s[n] >= '0' && s[n] <= '9')
+                        n++;
+                auto num = parse_u64(s.substr(0, n));
+                if (!num || *num > 1000000000ull)  // more than 31 years in one term: refuse
+                        return std::nullopt;
+                s.remove_prefix(n);
+                while (!s.empty() && s.front() == ' ')
+                        s.remove_prefix(1);
+                size_t u = 0;
+                while (u < s.size() && std::isalpha(static_cast<unsigned char>(s[u])))
+                        u++;
+                std::string_view unit = s.substr(0, u);
+                uint64_t mult = 1000000;  // a bare number is seconds
+                if (!unit.empty()) {
+                        bool found = false;
+                        for (auto &d : units)
+                                if (d.name == unit) {
+                                        mult = d.usec;
+                                        found = true;
+                                }
+                        if (!found)
+                                return std::nullopt;
+                }
+                s.remove_prefix(u);
+                while (!s.empty() && s.front() == ' ')
+                        s.remove_prefix(1);
+                total += *num * mult;  // ≤ 1e9 * 3.6e9 per term: no overflow for a handful of terms
+                if (total > (1ull << 62))
+                        return std::nullopt;
+        }
+        if (total == 0)
+                return TimeSpan{true, 0};
+        return TimeSpan{false, (total + 999999) / 1000000};
+}
+
+namespace {
+
+// x-systemd.device-timeout= out of resumeflags= (comma-separated, last one wins).
+std::optional<std::string> device_timeout_option(std::string_view flags)
+{
+        constexpr std::string_view key = "x-systemd.device-timeout=";
+        std::optional<std::string> v;
+        size_t pos = 0;
+        while (pos <= flags.size()) {
+                size_t comma = flags.find(',', pos);
+                std::string_view opt = flags.substr(pos, comma == std::string_view::npos ? std::string_view::npos
+                                                                                        : comma - pos);
+                if (opt.substr(0, key.size()) == key)
+                        v = std::string(opt.substr(key.size()));
+                if (comma == std::string_view::npos)
+                        break;
+                pos = comma + 1;
+        }
+        return v;
+}
+
+}  // namespace
+
+ResumeWait resume_wait_bound(const Cmdline &c, const Config &cfg)
+{
+        ResumeWait w;
+        if (c.has_flag("resumewait")) {
+                w.unbounded = true;
+                w.origin = "resumewait";
+                return w;
+        }
+        if (auto flags = c.value("resumeflags")) {
+                if (auto t = device_timeout_option(*flags)) {
+                        if (auto span = parse_timespan(*t)) {
+                                w.unbounded = span->infinite;
+                                w.seconds = span->seconds;
+                                w.origin = "x-systemd.device-timeout= in resumeflags=";
+                                return w;
+                        }
+                        w.warnings.push_back("Ignoring x-systemd.device-timeout=" + printable(*t) +
+                                             " in resumeflags=: not a time span.");
+                }
+        }
+        if (auto d = c.value("resumedelay")) {
+                auto v = parse_u64(*d);
+                if (v && *v <= 86400) {
+                        w.seconds = *v;
+                        w.origin = "resumedelay=" + std::to_string(*v);
+                        return w;
+                }
+                w.warnings.push_back("Ignoring resumedelay=" + printable(*d) +
+                                     ": not a number of seconds from 0 to 86400.");
+        }
+        w.seconds = cfg.resume_timeout_sec;
+        w.origin = "[resume] timeout_sec";
+        return w;
 }
 
 }  // namespace ht

@@ -52,4 +52,26 @@ Result<uint64_t> resume_offset_bytes(uint64_t offset_pages, size_t page_size, ui
 // True when the kernel command line disables resume or hibernation; why names the token.
 bool resume_disabled(const Cmdline &c, std::string *why);
 
+// How long the boot waits for the resume device and every recorded filesystem — one bound
+// for the helper's own wait and the generator's device job, in priority order: resumewait
+// (no bound); x-systemd.device-timeout= in resumeflags= (systemd's option; 0 and infinity
+// mean no bound, as systemd reads them); resumedelay= seconds (0-86400); [resume] timeout_sec.
+// A value that cannot be read is ignored with a warning and the next source decides.
+struct ResumeWait {
+        bool unbounded = false;
+        uint64_t seconds = 0;
+        std::string origin;  // "resumewait", "resumedelay=120", "[resume] timeout_sec", …
+        std::vector<std::string> warnings;
+};
+ResumeWait resume_wait_bound(const Cmdline &c, const Config &cfg);
+
+// A systemd time span as x-systemd.device-timeout= takes it ("7", "7s", "1min 30s", "500ms",
+// "infinity"), in whole seconds rounded up; 0 or infinity: no bound (systemd's
+// parse_sec_fix_0()). nullopt: not a time span.
+struct TimeSpan {
+        bool infinite = false;
+        uint64_t seconds = 0;
+};
+std::optional<TimeSpan> parse_timespan(std::string_view s);
+
 }  // namespace ht

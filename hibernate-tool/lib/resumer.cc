@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "resumer.hh"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -8,6 +9,7 @@
 #include <poll.h>
 #include <set>
 #include <sys/inotify.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include "host.hh"
 #include "mounts.hh"
 #include "parse.hh"
+#include "refusal.hh"
 #include "resume.hh"
 #include "swsusp.hh"
 #include "target.hh"
@@ -101,7 +104,8 @@ Result<HibRecord> build_record(const Host &host, const std::string &boot_entry)
         return r;
 }
 
-Result<RecordResult> write_record(const Host &host, const Config &cfg, const std::string &boot_entry)
+Result<RecordResult> write_record(const Host &host, const Config &cfg, const std::string &boot_entry,
+                                  const std::optional<GrubEnvLocation> &grubenv)
 {
         TargetResolver t(host, cfg);
         if (auto st = t.load_and_resolve(); !st)
@@ -132,6 +136,8 @@ Result<RecordResult> write_record(const Host &host, const Config &cfg, const std
         auto rec = build_record(host, boot_entry);
         if (!rec)
                 return rec.error();
+        if (!boot_entry.empty())
+                rec->grubenv = grubenv;
         auto bytes = encode_record(*rec);
         if (!bytes)
                 return bytes.error();
@@ -204,10 +210,6 @@ Result<std::optional<std::string>> clear_stale_record(const Host &host, const Co
 
 // ---- resume ------------------------------------------------------------------------------
 
-namespace {
-
-// Waits, event-driven (inotify on /dev and /dev/disk/by-*), until the spec resolves to a
-// device node, or the bound passes (timeout_ms < 0: no bound).
 Result<ResolvedDevice> wait_for_device(const Host &host, const DeviceSpec &spec, long timeout_ms,
                                        const std::vector<std::string> &extra)
 {
@@ -252,6 +254,8 @@ Result<ResolvedDevice> wait_for_device(const Host &host, const DeviceSpec &spec,
                 watch();  // directories such as /dev/disk/by-uuid may have appeared
         }
 }
+
+namespace {
 
 void log_kmsg(const Host &host, const std::string &line)
 {
@@ -346,6 +350,7 @@ Decision decide_resume(const DecisionInput &in)
         // Kernel compatibility: flags this kernel does not know, or (non-x86_64) another build.
         uint32_t unknown = hdr->flags & ~known_swsusp_flags(in.running_release);
         if (unknown) {
+                d.needs_other_kernel = true;
                 char buf[16];
                 std::snprintf(buf, sizeof buf, "0x%x", unknown);
                 return refuse("not resuming: the image uses header flags " + std::string(buf) + " that Linux " +
@@ -368,10 +373,12 @@ Decision decide_resume(const DecisionInput &in)
         if (!corrupt.empty())
                 return refuse("not resuming: the image on " + in.device + " is corrupt (" + corrupt +
                               "); image kept (boot with noresume to discard it)");
-        if (!d.info.x86_64_arch_record && !d.info.release.empty() && d.info.release != in.running_release)
+        if (!d.info.x86_64_arch_record && !d.info.release.empty() && d.info.release != in.running_release) {
+                d.needs_other_kernel = true;
                 return refuse("not resuming: the image was written by Linux " + d.info.release +
                               ", which this architecture requires to restore it; image kept: boot Linux " +
                               d.info.release);
+        }
 
         // Filesystems changed since hibernation? Decided only on what was read: a filesystem
         // that is missing or whose superblock cannot be read keeps the image (refused).
@@ -460,15 +467,10 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
                             disabled ? "not resuming: " + why_disabled + " on the kernel command line"
                                      : "not resuming: no resume device configured (resume= or [resume] device)");
         ResumeTarget target = **sel;
-        long timeout_ms = static_cast<long>(cfg.resume_timeout_sec) * 1000;
-        if (auto d = cmdline.value("resumedelay")) {
-                if (auto v = parse_u64(*d); v && *v <= 86400)
-                        timeout_ms = static_cast<long>(*v) * 1000;
-                else
-                        o.warnings.push_back("resumedelay=" + printable(*d) + " is not a number of seconds, ignoring");
-        }
-        if (cmdline.has_flag("resumewait"))
-                timeout_ms = -1;
+        ResumeWait wait = resume_wait_bound(cmdline, cfg);
+        for (auto &w : wait.warnings)
+                o.warnings.push_back(w);
+        long timeout_ms = wait.unbounded ? -1 : static_cast<long>(std::min<uint64_t>(wait.seconds, 86400)) * 1000;
         // One bound for the resume device and every recorded filesystem.
         auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
         auto remaining = [&]() -> long {
@@ -521,14 +523,15 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
                 return done("no-image", "not resuming: the image on " + dev->path +
                                                 " was written by another hibernation tool; leaving it alone");
 
-        auto invalidate = [&](const std::string &why) {
+        auto invalidate = [&](const std::string &why, const std::string &note = {}) {
                 if (opts.dry_run)
                         return done("refused", "not resuming: " + why + "; the image would be invalidated (dry run)");
                 auto st = invalidate_image(host, dev->path, off);
                 if (!st)
                         return done("refused", "not resuming: " + why + "; invalidating the image failed: " +
                                                        st.error().message);
-                return done("invalidated", "not resuming: " + why + "; image on " + dev->path + " invalidated");
+                return done("invalidated", "not resuming: " + why + "; image on " + dev->path + " invalidated" +
+                                                   (note.empty() ? "" : " (" + note + ")"));
         };
 
         if (disabled)
@@ -576,7 +579,45 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
                 o.warnings.push_back(w);
         switch (d.kind) {
         case Decision::Kind::NoImage: return done("no-image", d.text);
-        case Decision::Kind::Refuse: return done("refused", d.text);
+        case Decision::Kind::Refuse: {
+                if (opts.dry_run)
+                        return done("refused", d.text);
+                // Never boot on with a kept image (refusal.hh): reboot into the kernel that
+                // wrote it, ask, or invalidate / power off.
+                std::string reason = d.text;
+                if (reason.rfind("not resuming: ", 0) == 0)
+                        reason.erase(0, 14);
+                if (auto k = reason.find("; image kept"); k != std::string::npos)
+                        reason.erase(k);
+                RefusalInput ri;
+                ri.device = dev->path;
+                ri.header_offset = off;
+                ri.header_page = *page;
+                ri.reason = reason;
+                ri.needs_other_kernel = d.needs_other_kernel;
+                ri.record = d.record;
+                ri.running_release = din.running_release;
+                ri.remaining_ms = remaining;
+                ri.fixture_devs = fixture_devs;
+                ConsoleAsk ask = opts.ask ? opts.ask : ConsoleAsk([&](const std::string &q, unsigned t) {
+                        return ask_on_console(host, q, t);
+                });
+                RefusalOutcome ro = handle_refusal(host, cfg, ri, ask);
+                for (auto &w : ro.warnings)
+                        o.warnings.push_back(w);
+                o.action = refusal_action_name(ro.action);
+                if (ro.action == RefusalAction::Invalidate)
+                        return invalidate(reason, ro.text);
+                bool off_now = ro.action == RefusalAction::PowerOff;
+                done(off_now ? "powering-off" : "rebooting", "not resuming: " + reason + "; " + ro.text);
+                if (!host.is_real_root())
+                        return o;
+                ::sync();
+                (void) ::reboot(off_now ? RB_POWER_OFF : RB_AUTOBOOT);
+                // Still here: the image must not outlive this boot.
+                return invalidate(reason, std::string(off_now ? "powering off" : "rebooting") + " failed: " +
+                                                  std::strerror(errno));
+        }
         case Decision::Kind::Invalidate: return invalidate(d.text);
         case Decision::Kind::Resume: break;
         }
@@ -645,6 +686,8 @@ Status write_last_resume(const Host &host, const ResumeOutcome &o)
         };
         std::string s = "RESULT=" + o.result + "\nMESSAGE=" + clean(o.message) + "\nDEVICE=" + clean(o.device) +
                         "\nTIME=" + std::to_string(std::time(nullptr)) + "\n";
+        if (!o.action.empty())
+                s += "ACTION=" + o.action + "\n";
         for (auto &w : o.warnings)
                 s += "WARNING=" + clean(w) + "\n";
         return host.write_file_atomic(LAST_RESUME_FILE, s);

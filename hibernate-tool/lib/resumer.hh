@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "devices.hh"
 #include "record.hh"
 #include "result.hh"
 #include "swsusp.hh"
@@ -30,8 +31,10 @@ struct RecordResult {
         HibRecord record;
 };
 // Writes the record into the resume swap's header page. Refuses when the resume target is
-// not an active swap or the header has no room.
-Result<RecordResult> write_record(const Host &host, const Config &cfg, const std::string &boot_entry);
+// not an active swap or the header has no room. grubenv: where GRUB's environment block lies
+// (grubenv-disk.hh), so that the helper can make boot_entry the one-shot entry unmounted.
+Result<RecordResult> write_record(const Host &host, const Config &cfg, const std::string &boot_entry,
+                                  const std::optional<GrubEnvLocation> &grubenv = std::nullopt);
 
 // ---- invalidation -----------------------------------------------------------------------
 // Turns a waiting image back into swap: sig := orig_sig, record cleared, one synced
@@ -45,6 +48,12 @@ Result<std::string> invalidate_target(const Host &host, const Config &cfg);
 // refused hibernation, and at the next boot: `post`). Returns the device cleared, or
 // nullopt when there was nothing to clear.
 Result<std::optional<std::string>> clear_stale_record(const Host &host, const Config &cfg);
+
+// Waits, event-driven (inotify on /dev and /dev/disk/by-*), until the spec resolves to a
+// device node, or the bound passes (timeout_ms < 0: no bound). extra: more candidate paths
+// (fixture roots).
+Result<ResolvedDevice> wait_for_device(const Host &host, const DeviceSpec &spec, long timeout_ms,
+                                       const std::vector<std::string> &extra);
 
 // ---- the decision (pure) -------------------------------------------------------------------
 // What the helper saw of one recorded filesystem when it looked for it (after waiting for
@@ -78,6 +87,7 @@ struct Decision {
         std::vector<std::string> warnings;
         std::optional<HibRecord> record;    // the record speaking for this image (nullopt: none)
         bool stale_record = false;          // a record is there but speaks for another image
+        bool needs_other_kernel = false;    // Refuse: the kernel that wrote it can restore it
         uint64_t fingerprint = 0;           // of this image (image_fingerprint)
         SwsuspInfo info;
         Pageset2Layout pageset2;
@@ -91,15 +101,19 @@ Decision decide_resume(const DecisionInput &in);
 // ---- resume ------------------------------------------------------------------------------
 struct ResumeOptions {
         bool dry_run = false;  // decide and report, write nothing
+        // The console question after a refusal (refusal.hh); empty: the root's /dev/console.
+        std::function<std::optional<std::string>(const std::string &, unsigned)> ask;
 };
 
 struct ResumeOutcome {
         // resumed-failed: the kernel returned from the resume write (it failed);
         // no-image, no-target, no-device, disabled, invalidated, refused, error,
-        // would-resume (dry run)
+        // would-resume (dry run); after a refusal (refusal.hh): rebooting, powering-off
+        // (the image kept) or invalidated
         std::string result;
         std::string message;   // the one line printed and logged
         std::string device;
+        std::string action;    // after a refusal: reboot-to-entry, reboot, poweroff, invalidate
         std::vector<std::string> warnings;
 };
 

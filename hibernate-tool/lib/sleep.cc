@@ -15,6 +15,7 @@
 #include "checks.hh"
 #include "config.hh"
 #include "devices.hh"
+#include "grubenv-disk.hh"
 #include "host.hh"
 #include "parse.hh"
 #include "prefetch.hh"
@@ -372,11 +373,19 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
                 return fail("cannot save the sleep state: " + st.error().message);
         kill_point("pre-state");
 
+        std::optional<GrubEnvLocation> grubenv_loc;
         if (v.boot && v.boot->loader == BootLoader::Grub) {
                 auto r = grubenv_set_next_entry(host, *v.boot->env, v.boot->entry_id);
                 if (!r)
                         return fail("cannot set the GRUB one-shot entry: " + r.error().message);
                 out.steps.push_back("GRUB next_entry=" + v.boot->entry_id + " (" + v.boot->env->path + " on disk)");
+                // Where the block lies, while /boot is mounted: the resume helper can set the
+                // entry again without mounting it when another kernel booted (record.hh).
+                std::string why_not;
+                grubenv_loc = locate_grubenv_block(host, v.boot->env->path, &why_not);
+                if (!grubenv_loc)
+                        out.steps.push_back("warning: the resume helper will not be able to set the one-shot entry "
+                                            "again if another kernel boots: " + why_not);
         } else if (v.boot && v.boot->loader == BootLoader::SystemdBoot) {
                 if (auto st = sdboot_set_oneshot(host, v.boot->entry_id); !st)
                         return fail("cannot set the systemd-boot one-shot entry: " + st.error().message);
@@ -405,7 +414,7 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
         out.steps.push_back("kernel resume target " + dn + " offset " + std::to_string(off));
         kill_point("pre-resume-target");
 
-        auto rec = write_record(host, cfg, s.entry_id);
+        auto rec = write_record(host, cfg, s.entry_id, grubenv_loc);
         if (!rec)
                 return fail("cannot write the hibernation record: " + rec.error().message);
         out.steps.push_back("hibernation record on " + rec->device);

@@ -20,13 +20,15 @@ int verb_resume(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptio
                 j["result"] = out.result;
                 j["message"] = out.message;
                 j["device"] = ht::json_nonempty(out.device);
+                j["action"] = ht::json_nonempty(out.action);
                 std::fputs(ht::json_dump(j, o.json).c_str(), stdout);
         } else {
                 // Under systemd (dracut's initrd) the decision is one structured journal entry;
                 // on the console of an initramfs-tools boot it is one line.
                 ht::sd::JournalEntry e;
                 bool bad = out.result == "invalidated" || out.result == "refused" || out.result == "error" ||
-                           out.result == "resumed-failed";
+                           out.result == "resumed-failed" || out.result == "rebooting" ||
+                           out.result == "powering-off";
                 e.priority = bad ? LOG_WARNING : LOG_INFO;
                 e.message_id = out.result == "invalidated" ? ht::sd::MSG_IMAGE_INVALIDATED : ht::sd::MSG_RESUME_DECISION;
                 e.message = ht::printable(out.message);

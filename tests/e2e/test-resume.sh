@@ -600,8 +600,10 @@ run_dracut() {
     local base="root=/dev/vdb rootfstype=ext4 rd.emergency=poweroff"
     # The device bound is not under test here (bb-no-device tests it): under TCG on a loaded
     # machine systemd and udev in the initrd take tens of seconds before the resume device
-    # unit appears, so the generator's device timeout gets room (resumedelay=).
-    [[ $with_systemd == 0 ]] || base+=" systemd.journald.forward_to_console=1 resumedelay=120"
+    # unit appears, so the generator's device timeout gets room: systemd's option in
+    # resumeflags=, not resumedelay= (the kernel itself sleeps resumedelay= seconds before its
+    # own resume attempt: 2 min of every boot).
+    [[ $with_systemd == 0 ]] || base+=" systemd.journald.forward_to_console=1 resumeflags=x-systemd.device-timeout=120s"
     run_rootfs_pair "$name" "$out/initrd.img" "$base resume=UUID=$HT_SWAP_UUID" "$base resume=UUID=$HT_SWAP_UUID"
 }
 

@@ -94,10 +94,16 @@ CASE=newer-kernel-flags
 echo "0:0" > "$R/sys/power/resume"
 FLAGS_BEFORE=$(dd if="$R/dev/vdb" bs=1 skip=4072 count=1 status=none | od -An -tu1 | tr -d ' ')
 printf "\\x$(printf %02x $((FLAGS_BEFORE | 16)))" | dd of="$R/dev/vdb" bs=1 seek=4072 conv=notrunc status=none
+# The record names the entry but not where GRUB's block lies: no reboot into it; with
+# [resume] refused = "poweroff" the image is kept and the machine goes off (a fixture root
+# only reports it).
+mkdir -p "$R/etc/hibernate-tool"; printf '[resume]\nrefused = "poweroff"\n' > "$R/etc/hibernate-tool/hibernate.toml"
 tool resume --root "$R"
-expect_out 'not resuming: the image uses header flags 0x10 .*image kept: boot Linux 6.1.0-56-amd64 \(boot entry gnulinux-6.1.0-56-amd64\)'
+expect_out 'not resuming: the image uses header flags 0x10 that Linux 6.1.0-56-amd64 does not understand .*; powering off, image kept'
 [ "$(sig "$R/dev/vdb")" = S1SUSPEND ] && ok || fail "[$CASE] image not kept"
 [ "$(cat "$R/sys/power/resume")" = "0:0" ] && ok || fail "[$CASE] resume was triggered"
+grep -q '^ACTION=poweroff' "$R/run/hibernate-tool/last-resume" && ok || fail "[$CASE] last-resume: $(cat "$R/run/hibernate-tool/last-resume")"
+rm -f "$R/etc/hibernate-tool/hibernate.toml"
 printf "\\x$(printf %02x "$FLAGS_BEFORE")" | dd of="$R/dev/vdb" bs=1 seek=4072 conv=notrunc status=none
 
 CASE=filesystem-mounted-since
@@ -139,8 +145,9 @@ tool record --root "$R"
 printf '\x09' | dd of="$R/dev/vdb" bs=1 seek=2056 conv=notrunc status=none
 hibernate_now
 BEFORE=$(sha256sum < "$R/dev/vdb")
+mkdir -p "$R/etc/hibernate-tool"; printf '[resume]\nrefused = "poweroff"\n' > "$R/etc/hibernate-tool/hibernate.toml"
 tool resume --root "$R"
-expect_out 'format version 9, newer.*image kept'
+expect_out 'format version 9, newer.*; powering off, image kept'
 [ "$BEFORE" = "$(sha256sum < "$R/dev/vdb")" ] && ok || fail "[$CASE] disk changed"
 
 CASE=corrupt-header
@@ -148,13 +155,92 @@ prepare
 hibernate_now
 printf '\xff\xff\xff\xff\xff\xff\xff\x00' | dd of="$R/dev/vdb" bs=1 seek=4064 conv=notrunc status=none
 BEFORE=$(sha256sum < "$R/dev/vdb")
+mkdir -p "$R/etc/hibernate-tool"; printf '[resume]\nrefused = "poweroff"\n' > "$R/etc/hibernate-tool/hibernate.toml"
 tool resume --root "$R"
-expect_out 'is corrupt.*image kept'
+expect_out 'is corrupt.*; powering off, image kept'
 [ "$BEFORE" = "$(sha256sum < "$R/dev/vdb")" ] && ok || fail "[$CASE] disk changed"
 CASE=invalidate-refuses-garbage
 printf 'XXXXXXXXXX' | dd of="$R/dev/vdb" bs=1 seek=4076 conv=notrunc status=none
 tool invalidate --root "$R"
 [ "$RC" = 1 ] && grep -q "refusing to guess" <<<"$ERR" && ok || fail "[$CASE] rc=$RC $ERR"
+
+# ---- a refused image is never kept while the boot goes on (refusal.hh) --------------------
+CASE=refused-default-invalidates
+prepare
+tool record --root "$R" --boot-entry gnulinux-6.1.0-56-amd64
+hibernate_now
+printf '\x09' | dd of="$R/dev/vdb" bs=1 seek=2056 conv=notrunc status=none   # a record from a newer tool
+tool resume --root "$R"
+expect_out 'not resuming: the hibernation record has format version 9, newer than this hibernate-tool understands \(3\); image on /dev/vdb invalidated \(keeping it while the boot goes on is not safe'
+[ "$(sig "$R/dev/vdb")" = SWAPSPACE ] && ok || fail "[$CASE] image kept while the boot goes on"
+grep -q '^ACTION=invalidate' "$R/run/hibernate-tool/last-resume" && ok || fail "[$CASE] last-resume"
+
+# The image needs the kernel that wrote it (header flags this one does not know), and the
+# record says where GRUB's environment block lies: the helper sets next_entry there, in
+# place, without mounting, counts the reboot in the record, and reboots (reported here).
+CASE=reboot-into-recorded-entry
+prepare
+tool record --root "$R" --boot-entry 'gnulinux-advanced-x>gnulinux-6.1.0-57-amd64-advanced-x'
+hibernate_now
+BOOT_UUID=6b1e1a1c-0d0e-4f00-8a00-00000000b007
+BD=$(mktemp -d); TMPROOTS+=("$BD"); mkdir -p "$BD/grub"
+grub-editenv "$BD/grub/grubenv" create
+grub-editenv "$BD/grub/grubenv" set saved_entry=0
+truncate -s 32M "$R/dev/vdd"
+mkfs.ext4 -q -F -b 4096 -U "$BOOT_UUID" -d "$BD" "$R/dev/vdd"
+ln -sfn ../../vdd "$R/dev/disk/by-uuid/$BOOT_UUID"
+BLOCK=$(debugfs -R "bmap /grub/grubenv 0" "$R/dev/vdd" 2>/dev/null)
+[[ $BLOCK =~ ^[0-9]+$ ]] && ok || fail "[$CASE] debugfs bmap: $BLOCK"
+# pre would have recorded this place (locate_grubenv_block, unit-tested on a mounted ext4)
+python3 - "$R/dev/vdb" "$BOOT_UUID" $((BLOCK * 4096)) <<'PY'
+import struct, sys, uuid, zlib
+dev, u, off = sys.argv[1], uuid.UUID(sys.argv[2]).bytes, int(sys.argv[3])
+with open(dev, "r+b") as f:
+    f.seek(2048); r = bytearray(f.read(2008))
+    assert r[:8] == b"HTRECORD" and struct.unpack_from("<H", r, 8)[0] == 3
+    n = struct.unpack_from("<H", r, 10)[0]
+    r[104:120] = u; struct.pack_into("<Q", r, 120, off)
+    struct.pack_into("<I", r, 12, zlib.crc32(bytes(r[16:n])) & 0xffffffff)
+    f.seek(2048); f.write(r)
+PY
+printf "\\x$(printf %02x $(( $(dd if="$R/dev/vdb" bs=1 skip=4072 count=1 status=none | od -An -tu1 | tr -d ' ') | 16 )))" |
+        dd of="$R/dev/vdb" bs=1 seek=4072 conv=notrunc status=none
+echo 6.1.0-57-amd64 > "$R/proc/sys/kernel/osrelease"   # another kernel booted (the GRUB default)
+tool resume --root "$R" --json
+jq -e '.result == "rebooting" and .action == "reboot-to-entry"' >/dev/null <<<"$OUT" && ok || fail "[$CASE] $OUT $ERR"
+grep -q 'rebooting into boot entry gnulinux-advanced-x>gnulinux-6.1.0-57-amd64-advanced-x (Linux 6.1.0-56-amd64' <<<"$OUT" && ok || fail "[$CASE] message: $OUT"
+[ "$(sig "$R/dev/vdb")" = S1SUSPEND ] && ok || fail "[$CASE] image not kept"
+[ "$(cat "$R/sys/power/resume")" = "0:0" ] && ok || fail "[$CASE] resume was triggered"
+debugfs -R "cat /grub/grubenv" "$R/dev/vdd" 2>/dev/null > "$BD/after"
+grep -qx 'next_entry=gnulinux-advanced-x>gnulinux-6.1.0-57-amd64-advanced-x' "$BD/after" && ok || fail "[$CASE] next_entry not in the block: $(head -c 200 "$BD/after")"
+grep -qx 'saved_entry=0' "$BD/after" && [ "$(stat -c %s "$BD/after")" = 1024 ] && ok || fail "[$CASE] block not kept whole"
+grub-editenv "$BD/after" list | grep -qx 'next_entry=gnulinux-advanced-x>gnulinux-6.1.0-57-amd64-advanced-x' && ok || fail "[$CASE] grub-editenv does not read it"
+e2fsck -fn "$R/dev/vdd" >/dev/null 2>&1 && ok || fail "[$CASE] the boot filesystem is not clean after the write"
+[ "$(dd if="$R/dev/vdb" bs=1 skip=$((2048 + 93)) count=1 status=none | od -An -tu1 | tr -d ' ')" = 1 ] && ok || fail "[$CASE] reboot not counted in the record"
+CASE=reboot-into-recorded-entry-only-once
+tool resume --root "$R"
+expect_out 'image on /dev/vdb invalidated'
+grep -q 'was already tried for this image' <<<"$ERR" && ok || fail "[$CASE] stderr: $ERR"
+[ "$(sig "$R/dev/vdb")" = SWAPSPACE ] && ok || fail "[$CASE] image kept"
+CASE=reboot-into-recorded-entry-no-grub-block
+prepare
+tool record --root "$R" --boot-entry gnulinux-6.1.0-56-amd64
+hibernate_now
+python3 - "$R/dev/vdb" <<'PY'
+import struct, sys, zlib
+with open(sys.argv[1], "r+b") as f:
+    f.seek(2048); r = bytearray(f.read(2008)); n = struct.unpack_from("<H", r, 10)[0]
+    r[104:120] = bytes(range(1, 17)); struct.pack_into("<Q", r, 120, 4096)
+    struct.pack_into("<I", r, 12, zlib.crc32(bytes(r[16:n])) & 0xffffffff)
+    f.seek(2048); f.write(r)
+PY
+printf "\\x$(printf %02x $(( $(dd if="$R/dev/vdb" bs=1 skip=4072 count=1 status=none | od -An -tu1 | tr -d ' ') | 16 )))" |
+        dd of="$R/dev/vdb" bs=1 seek=4072 conv=notrunc status=none
+sed -i 's/$/ resumedelay=1/' "$R/proc/cmdline"
+echo 6.1.0-57-amd64 > "$R/proc/sys/kernel/osrelease"
+tool resume --root "$R"
+expect_out 'image on /dev/vdb invalidated'
+grep -q "the filesystem holding GRUB's environment block (UUID=01020304-0506-0708-090a-0b0c0d0e0f10) is not there" <<<"$ERR" && ok || fail "[$CASE] stderr: $ERR"
 
 CASE=invalidate
 prepare
@@ -171,6 +257,13 @@ echo "root=/dev/vdc resume=UUID=00000000-0000-4000-8000-000000000001 resumedelay
 S=$(date +%s%N); tool resume --root "$R"; E=$(date +%s%N)
 expect_out 'did not appear within 1 s'
 [ $(( (E - S) / 1000000 )) -ge 900 ] && [ $(( (E - S) / 1000000 )) -lt 5000 ] && ok || fail "[$CASE] waited $(( (E - S) / 1000000 )) ms"
+CASE=device-timeout-resumeflags
+# The generator's device job and the helper wait the same bound: systemd's option in resumeflags=
+# wins over resumedelay= (and over [resume] timeout_sec).
+echo "root=/dev/vdc resume=UUID=00000000-0000-4000-8000-000000000001 resumeflags=x-systemd.device-timeout=2s resumedelay=30" > "$R/proc/cmdline"
+S=$(date +%s%N); tool resume --root "$R"; E=$(date +%s%N)
+expect_out 'did not appear within 2 s'
+[ $(( (E - S) / 1000000 )) -ge 1900 ] && [ $(( (E - S) / 1000000 )) -lt 6000 ] && ok || fail "[$CASE] waited $(( (E - S) / 1000000 )) ms"
 CASE=device-appears-late
 echo "root=/dev/vdc resume=UUID=$SWAP_UUID resumedelay=10" > "$R/proc/cmdline"
 rm "$R/dev/disk/by-uuid/$SWAP_UUID"

@@ -147,12 +147,76 @@ mv "$R/dev/vdc" "$R/vdc.away"; rm -f "$R/dev/disk/by-uuid/$UUID_VDC"
 START=$(date +%s%N)
 tool resume --root "$R"
 ELAPSED=$(( ($(date +%s%N) - START) / 1000000 ))
-expect_out "not resuming: filesystem UUID=$UUID_VDC recorded at hibernation is not present \\(it did not appear within 1 s\\); image kept"
+expect_out "not resuming: filesystem UUID=$UUID_VDC recorded at hibernation is not present \\(it did not appear within 1 s\\); image on /dev/vdb invalidated \\(keeping it while the boot goes on is not safe"
 not_resumed
-kept
+[ "$(sig "$R/dev/vdb")" = SWAPSPACE ] && ok || fail "[$CASE] image kept while the boot goes on"
 [ "$ELAPSED" -ge 900 ] && ok || fail "[$CASE] did not wait for the filesystem (${ELAPSED} ms)"
 
-CASE=recorded-fs-appears-late
+CASE=recorded-fs-missing-poweroff   # [resume] refused = "poweroff": kept, the machine goes off
+prepare
+tool record --root "$R"
+hibernate_now 0x11111111 9
+mv "$R/dev/vdc" "$R/vdc.away"; rm -f "$R/dev/disk/by-uuid/$UUID_VDC"
+mkdir -p "$R/etc/hibernate-tool"; printf '[resume]\nrefused = "poweroff"\n' > "$R/etc/hibernate-tool/hibernate.toml"
+tool resume --root "$R"
+expect_out "not resuming: filesystem UUID=$UUID_VDC recorded at hibernation is not present \\(it did not appear within 1 s\\); powering off, image kept"
+not_resumed
+kept
+
+CASE=console-answers   # a terminal as the console: the question is asked, each answer obeyed
+PTY_PY='
+import os, pty, subprocess, sys, time
+answer, root = sys.argv[1], sys.argv[2]
+m, s = pty.openpty()
+con = root + "/dev/console"
+if os.path.lexists(con): os.unlink(con)
+open(con, "w").close()
+subprocess.run(["mount", "--bind", os.ttyname(s), con], check=True)   # a node of this devpts instance
+p = subprocess.Popen(sys.argv[3:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+seen = b""
+deadline = time.time() + 20
+while time.time() < deadline and b"[in " not in seen:
+    import select
+    r, _, _ = select.select([m], [], [], 0.2)
+    if r: seen += os.read(m, 4096)
+if answer != "-": os.write(m, answer.encode() + b"\n")
+out, err = p.communicate(timeout=30)
+subprocess.run(["umount", con], check=True)
+os.unlink(con)
+sys.stdout.write(out.decode()); sys.stderr.write(err.decode()); sys.stderr.write("\nQUESTION:" + seen.decode(errors="replace"))
+'
+ask_tool() { set +e; OUT=$(python3 -c "$PTY_PY" "$@" "$HIBERNATE_TOOL" resume --root "$R" 2>"$TMPERR"); RC=$?; ERR=$(cat "$TMPERR"); set -e; }
+rm -f "$R/etc/hibernate-tool/hibernate.toml"
+ask_tool r "$R"
+expect_out "not resuming: filesystem UUID=$UUID_VDC recorded at hibernation is not present .*; rebooting as asked on the console; image kept"
+expect_err 'not resumed: .*Booting on would destroy it. Type r to reboot, p to power off \(both keep it\), d to discard it and boot \[in 30 s: discard\]'
+kept
+ask_tool p "$R"
+expect_out "; powering off as asked on the console; image kept"
+kept
+ask_tool d "$R"
+expect_out "image on /dev/vdb invalidated \\(discarded as asked on the console\\)"
+[ "$(sig "$R/dev/vdb")" = SWAPSPACE ] && ok || fail "[$CASE] not discarded"
+CASE=console-no-answer   # the bound passes: the default
+prepare
+tool record --root "$R"
+hibernate_now 0x11111111 9
+mv "$R/dev/vdc" "$R/vdc.away"; rm -f "$R/dev/disk/by-uuid/$UUID_VDC"
+mkdir -p "$R/etc/hibernate-tool"; printf '[resume]\nask_timeout_sec = 2\n' > "$R/etc/hibernate-tool/hibernate.toml"
+START=$(date +%s%N)
+ask_tool - "$R"
+ELAPSED=$(( ($(date +%s%N) - START) / 1000000 ))
+expect_out "image on /dev/vdb invalidated"
+[ "$ELAPSED" -ge 2500 ] && [ "$ELAPSED" -lt 10000 ] && ok || fail "[$CASE] waited ${ELAPSED} ms for an answer (bound 2 s + 1 s for the filesystem)"
+[ "$(sig "$R/dev/vdb")" = SWAPSPACE ] && ok || fail "[$CASE] image kept"
+rm -f "$R/etc/hibernate-tool/hibernate.toml"
+
+CASE=recorded-fs-appears-late   # the image kept by the power-off above, the filesystem back late
+prepare
+tool record --root "$R"
+hibernate_now 0x11111111 9
+mv "$R/dev/vdc" "$R/vdc.away"; rm -f "$R/dev/disk/by-uuid/$UUID_VDC"
+
 echo "0:0" > "$R/sys/power/resume"
 sed -i 's/resumedelay=1/resumedelay=5/' "$R/proc/cmdline"
 ( sleep 0.7; mv "$R/vdc.away" "$R/dev/vdc"; ln -sfn ../../vdc "$R/dev/disk/by-uuid/$UUID_VDC" ) &
@@ -167,9 +231,9 @@ tool record --root "$R"
 hibernate_now 0x11111111 9
 truncate -s 1500 "$R/dev/vdc"        # its superblock cannot be read whole
 tool resume --root "$R"
-expect_out "not resuming: filesystem UUID=$UUID_VDC on /dev/vdc cannot be read \\(.*\\); image kept"
+expect_out "not resuming: filesystem UUID=$UUID_VDC on /dev/vdc cannot be read \\(.*\\); image on /dev/vdb invalidated"
 not_resumed
-kept
+[ "$(sig "$R/dev/vdb")" = SWAPSPACE ] && ok || fail "[$CASE] image kept while the boot goes on"
 
 # ---- 3. resume_offset must name a page inside the device ----------------------------------
 CASE=offset-overflow

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "bootentry.hh"
+#include "grubenv-disk.hh"
+#include "mounts.hh"
 #include "host.hh"
 #include "sleep.hh"
 #include "temp-root.hh"
@@ -235,6 +237,70 @@ TEST_CASE("bootentry: grubenv rewritten in place, in its own blocks")
         REQUIRE(r2);
         CHECK_FALSE(*r2);
         CHECK(*h.read_file(p.path) == "short");
+}
+
+TEST_CASE("grubenv-disk: the block's place on a mounted ext4, and set there unmounted")
+{
+        // pre's side (locate_grubenv_block on the mounted /boot) and the helper's side
+        // (grubenv_block_set_next_entry on the unmounted device), on a real loop-mounted ext4.
+        if (::geteuid() != 0 || std::system("command -v mkfs.ext4 grub-editenv debugfs >/dev/null 2>&1") != 0) {
+                if (std::getenv("HT_REQUIRE_ALL"))
+                        FAIL("needs root, mkfs.ext4, grub-editenv and debugfs (HT_REQUIRE_ALL is set)");
+                WARN("skipped: needs root, mkfs.ext4, grub-editenv and debugfs");
+                return;
+        }
+        TempRoot r;
+        std::string img = r.dir + "/boot.img", mnt = r.dir + "/mnt", src = r.dir + "/src";
+        std::string uuid = "6b1e1a1c-0d0e-4f00-8a00-00000000b007";
+        REQUIRE(std::system(("mkdir -p '" + mnt + "' '" + src + "/grub' && grub-editenv '" + src +
+                             "/grub/grubenv' create && truncate -s 32M '" + img + "' && mkfs.ext4 -q -F -b 4096 -U " +
+                             uuid + " -d '" + src + "' '" + img + "' && mount -o loop '" + img + "' '" + mnt + "'")
+                                    .c_str()) == 0);
+        Host h("/");
+        std::string why;
+        auto loc = locate_grubenv_block(h, mnt + "/grub/grubenv", &why);
+        std::string loopdev;
+        if (auto m = read_mountinfo(h))
+                if (auto e = mount_containing(*m, mnt))
+                        loopdev = e->source;
+        (void) std::system(("umount '" + mnt + "'").c_str());
+        INFO(why);
+        REQUIRE(loc);
+        CHECK(loc->fs_uuid_str() == uuid);
+        FILE *f = ::popen(("debugfs -R 'bmap /grub/grubenv 0' '" + img + "' 2>/dev/null").c_str(), "r");
+        REQUIRE(f);
+        unsigned long long block = 0;
+        CHECK(std::fscanf(f, "%llu", &block) == 1);
+        ::pclose(f);
+        CHECK(loc->offset == block * 4096);
+
+        // The helper's side, on the image file (the "device"), not mounted.
+        REQUIRE(grubenv_block_set_next_entry(h, img, loc->offset, "gnulinux-x>y"));
+        f = ::popen(("debugfs -R 'dump /grub/grubenv " + r.dir + "/env' '" + img + "' >/dev/null 2>&1; grub-editenv '" +
+                     r.dir + "/env' list").c_str(),
+                    "r");
+        REQUIRE(f);
+        char line[256] = {0};
+        std::string listed;
+        while (std::fgets(line, sizeof line, f))
+                listed += line;
+        ::pclose(f);
+        CHECK(listed.find("next_entry=gnulinux-x>y\n") != std::string::npos);
+        // Not a GRUB block at that place: refused, nothing written.
+        auto before = h.read_at(img, 0, 4096);
+        CHECK_FALSE(grubenv_block_set_next_entry(h, img, 0, "x"));
+        CHECK(*h.read_at(img, 0, 4096) == *before);
+        // A mounted filesystem is never written under.
+        if (!loopdev.empty()) {
+                REQUIRE(std::system(("mount -o loop '" + img + "' '" + mnt + "'").c_str()) == 0);
+                std::string dev;
+                if (auto m = read_mountinfo(h))
+                        if (auto e = mount_containing(*m, mnt))
+                                dev = e->source;
+                auto st = grubenv_block_set_next_entry(h, dev, loc->offset, "z");
+                (void) std::system(("umount '" + mnt + "'").c_str());
+                CHECK_FALSE(st);
+        }
 }
 
 TEST_CASE("sleep: state round trip and validation")

@@ -44,20 +44,69 @@ TEST_CASE("record v2: armed and bound states round-trip; v1 decodes as armed")
         std::memset(bad.data() + 96, 0, 8);
         CHECK_FALSE(decode_record(bad));
 
+        auto as_version = [&](std::string rec, int version, size_t at, size_t drop) {
+                rec.erase(at, drop);
+                rec[8] = static_cast<char>(version);
+                rec[10] = static_cast<char>(rec.size() & 0xff);
+                rec[11] = static_cast<char>(rec.size() >> 8);
+                uint32_t crc = crc32_ieee(std::string_view(rec).substr(16));
+                for (int i = 0; i < 4; i++)
+                        rec[12 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+                return rec;
+        };
         // A version-1 record (no state, boot entry at 92): armed.
-        std::string v1 = *armed;
-        v1.erase(92, 12);
-        v1[8] = 1;
-        v1[10] = static_cast<char>(v1.size() & 0xff);
-        v1[11] = static_cast<char>(v1.size() >> 8);
-        uint32_t crc = crc32_ieee(std::string_view(v1).substr(16));
-        for (int i = 0; i < 4; i++)
-                v1[12 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
-        d = decode_record(v1);
+        d = decode_record(as_version(*armed, 1, 92, 44));
         REQUIRE(d);
         REQUIRE(*d);
         CHECK((*d)->state == RecordState::Armed);
         CHECK((*d)->boot_entry == "gnulinux-simple");
+        CHECK_FALSE((*d)->grubenv);
+        // A version-2 record (no reboot count, no GRUB block, boot entry at 104).
+        d = decode_record(as_version(*bound, 2, 104, 32));
+        REQUIRE(d);
+        REQUIRE(*d);
+        CHECK((*d)->state == RecordState::Bound);
+        CHECK((*d)->boot_entry == "gnulinux-simple");
+        CHECK((*d)->filesystems.size() == 1);
+        CHECK_FALSE((*d)->grubenv);
+        CHECK((*d)->reboots == 0);
+}
+
+TEST_CASE("record v3: the GRUB environment block's place and the reboot count round-trip")
+{
+        HibRecord r;
+        r.kernel_release = "6.1.0-57-amd64";
+        r.boot_entry = "gnulinux-advanced-x>gnulinux-6.1.0-57-amd64-advanced-x";
+        GrubEnvLocation g;
+        g.fs_uuid[0] = 0xab;
+        g.fs_uuid[15] = 0x01;
+        g.offset = 0x12345000;
+        r.grubenv = g;
+        r.reboots = 1;
+        auto e = encode_record(r);
+        REQUIRE(e);
+        auto d = decode_record(*e);
+        REQUIRE(d);
+        REQUIRE(*d);
+        REQUIRE((*d)->grubenv);
+        CHECK(*(*d)->grubenv == g);
+        CHECK((*d)->grubenv->fs_uuid_str() == "ab000000-0000-0000-0000-000000000001");
+        CHECK((*d)->reboots == 1);
+        CHECK((*d)->boot_entry == r.boot_entry);
+
+        // No block recorded: nothing decoded.
+        r.grubenv.reset();
+        d = decode_record(*encode_record(r));
+        REQUIRE(d);
+        CHECK_FALSE((*d)->grubenv);
+
+        // A block that is not sector-aligned is corrupt (it cannot be GRUB's).
+        g.offset = 0x12345001;
+        r.grubenv = g;
+        CHECK_FALSE(decode_record(*encode_record(r)));
+        // A null filesystem UUID cannot be encoded.
+        r.grubenv = GrubEnvLocation{};
+        CHECK_FALSE(encode_record(r));
 }
 
 TEST_CASE("image fingerprint: the kernel's per-image fields and pages")
