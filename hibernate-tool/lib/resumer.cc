@@ -354,8 +354,9 @@ Decision decide_resume(const DecisionInput &in)
                 char buf[16];
                 std::snprintf(buf, sizeof buf, "0x%x", unknown);
                 return refuse("not resuming: the image uses header flags " + std::string(buf) + " that Linux " +
-                              in.running_release + " does not understand (e.g. LZ4 from 6.9 on); image kept: boot " +
-                              boot_this + " to resume it");
+                              in.running_release + " does not understand (e.g. LZ4 from 6.9 on)" +
+                              (writer.empty() ? std::string() : ", written by " + boot_this) +
+                              "; image kept: boot " + boot_this + " to resume it");
         }
         // A two-pageset image: pageset 2 is reloaded by the image's kernel after the jump, from
         // its own map chain; what can be checked without reading it all is checked here.
@@ -602,7 +603,23 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
                 ConsoleAsk ask = opts.ask ? opts.ask : ConsoleAsk([&](const std::string &q, unsigned t) {
                         return ask_on_console(host, q, t);
                 });
-                RefusalOutcome ro = handle_refusal(host, cfg, ri, ask);
+                // The kernel command line may decide for this boot (as rd.* options do).
+                Config rcfg = cfg;
+                if (auto v = cmdline.value("hibernate-tool.refused")) {
+                        if (*v == "invalidate" || *v == "poweroff")
+                                rcfg.refused = *v == "poweroff" ? Config::Refused::PowerOff : Config::Refused::Invalidate;
+                        else
+                                o.warnings.push_back("hibernate-tool.refused=" + printable(*v) +
+                                                     " is neither invalidate nor poweroff, ignoring");
+                }
+                if (auto v = cmdline.value("hibernate-tool.ask_timeout")) {
+                        if (auto n = parse_u64(*v); n && *n <= 3600)
+                                rcfg.refused_ask_timeout_sec = static_cast<unsigned>(*n);
+                        else
+                                o.warnings.push_back("hibernate-tool.ask_timeout=" + printable(*v) +
+                                                     " is not a number of seconds from 0 to 3600, ignoring");
+                }
+                RefusalOutcome ro = handle_refusal(host, rcfg, ri, ask);
                 for (auto &w : ro.warnings)
                         o.warnings.push_back(w);
                 o.action = refusal_action_name(ro.action);

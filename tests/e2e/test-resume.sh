@@ -6,7 +6,7 @@
 #   bb-noresume    noresume invalidates the image, swap activates, the next boot does not resume
 #   bb-fs-changed  the ext4 data disk (in the record) is mounted on the host before
 #                  resuming: refused, image invalidated, file content intact
-#   bb-lz4-flag    header flag 16 (a newer kernel's LZ4 image): refused, image kept, the
+#   bb-lz4-flag    header flag 16 (a newer kernel's LZ4 image): refused; refused=poweroff: kept, off; the
 #                  message names the kernel that wrote it (from the record)
 #   bb-newer-kernel  the same with the record's kernel release rewritten to a newer one
 #   bb-late-device virtio_blk loaded 3 s after the helper started: still resumes
@@ -284,11 +284,14 @@ run_bb() {
         ht_read_header "$W/s.img"
         local newflags=$((HDR_FLAGS | 16))
         printf "$(printf '\\%03o' "$newflags")" | dd of="$W/s.img" bs=1 seek="$HT_HDR_OFF_FLAGS" conv=notrunc status=none
+        # A refused image is never kept while the boot goes on: with refused=poweroff (and
+        # no console question) the VM powers off from the initramfs, the image kept.
         log="$L/$SCEN.log"
-        rt_boot "$log" "$I" "$RES ht.mode=boot" "$W/s.img" "$W/d.img"
+        rt_boot "$log" "$I" "$RES ht.mode=boot hibernate-tool.ask_timeout=0 hibernate-tool.refused=poweroff" "$W/s.img" "$W/d.img"
         boot_sane "$log"
         check "no resume" log_lacks "$log" '^HT_RESUMED|PM: Load[a-z ]* image data'
-        check "RESULT=refused (got '$(last_key "$log" RESULT)')" test "$(last_key "$log" RESULT)" = refused
+        check "powered off from the initramfs, image kept: $(helper_line "$log")" \
+            eval 'helper_says "$log" "powering off, image kept" && log_lacks "$log" "^HT_LAST_RESULT="'
         # The running kernel has the same release, so the release alone proves nothing:
         # the message must come from the record (not "no record names it").
         check "message names the kernel that wrote the image, from the record ($HT_KREL): $(helper_line "$log")" \
@@ -305,13 +308,15 @@ run_bb() {
         if patch_record_release "$W/s.img" "$newrel"; then
             pass "record rewritten on the host: kernel release $newrel"
             log="$L/$SCEN.log"
-            rt_boot "$log" "$I" "$RES ht.mode=boot" "$W/s.img" "$W/d.img"
+            # No console answer (ask_timeout=0): the default invalidates it, and the boot goes on
+            # with no image left for swapon to rewrite.
+            rt_boot "$log" "$I" "$RES ht.mode=boot hibernate-tool.ask_timeout=0" "$W/s.img" "$W/d.img"
             boot_sane "$log"
             check "no resume" log_lacks "$log" '^HT_RESUMED|PM: Load[a-z ]* image data'
-            check "RESULT=refused (got '$(last_key "$log" RESULT)')" test "$(last_key "$log" RESULT)" = refused
+            check "RESULT=invalidated (got '$(last_key "$log" RESULT)')" test "$(last_key "$log" RESULT)" = invalidated
             check "message names the kernel that wrote the image ($newrel): $(helper_line "$log")" \
                 helper_says "$log" "$newrel"
-            check "image kept: S1SUSPEND still there" test "$(hdr_sig "$W/s.img")" = S1SUSPEND
+            check "image invalidated: swap header SWAPSPACE2" test "$(hdr_sig "$W/s.img")" = SWAPSPACE2
         else
             bad "no hibernation record in the header to rewrite"
         fi
@@ -445,14 +450,14 @@ run_rootfs_pair() {
     local newflags=$((HDR_FLAGS | 16))
     printf "$(printf '\\%03o' "$newflags")" | dd of="$s2" bs=1 seek="$HT_HDR_OFF_FLAGS" conv=notrunc status=none
     log="$RT_LOGS/$name-refused.log"
-    rt_boot "$log" "$initrd" "$cmd2" "$s2" "$r2"
+    rt_boot "$log" "$initrd" "$cmd2 hibernate-tool.ask_timeout=0" "$s2" "$r2"
     TIMINGS+=("$name refusing boot ${RT_SECONDS}s")
     boot_sane "$log"
     check "not resumed by anything (no image load)" log_lacks "$log" '^HT_RESUMED|PM: Load[a-z ]* image data'
     check "the boot reached the root file system" log_has "$log" '^HT_ROOT_REACHED'
-    check "RESULT=refused carried to the system (got '$(last_key "$log" RESULT)'): $(helper_line "$log")" \
-        test "$(last_key "$log" RESULT)" = refused
-    check "image kept (S1SUSPEND)" test "$(hdr_sig "$s2")" = S1SUSPEND
+    check "RESULT=invalidated carried to the system (got '$(last_key "$log" RESULT)'): $(helper_line "$log")" \
+        test "$(last_key "$log" RESULT)" = invalidated
+    check "not kept while the boot goes on: swap header SWAPSPACE2" test "$(hdr_sig "$s2")" = SWAPSPACE2
     rm -f "$s2" "$r2"
 
     SCEN=$name-resume

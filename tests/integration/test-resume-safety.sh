@@ -175,7 +175,7 @@ subprocess.run(["mount", "--bind", os.ttyname(s), con], check=True)   # a node o
 p = subprocess.Popen(sys.argv[3:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 seen = b""
 deadline = time.time() + 20
-while time.time() < deadline and b"[in " not in seen:
+while time.time() < deadline and b"[in " not in seen and p.poll() is None:
     import select
     r, _, _ = select.select([m], [], [], 0.2)
     if r: seen += os.read(m, 4096)
@@ -209,6 +209,18 @@ ELAPSED=$(( ($(date +%s%N) - START) / 1000000 ))
 expect_out "image on /dev/vdb invalidated"
 [ "$ELAPSED" -ge 2500 ] && [ "$ELAPSED" -lt 10000 ] && ok || fail "[$CASE] waited ${ELAPSED} ms for an answer (bound 2 s + 1 s for the filesystem)"
 [ "$(sig "$R/dev/vdb")" = SWAPSPACE ] && ok || fail "[$CASE] image kept"
+CASE=console-not-asked-by-cmdline   # hibernate-tool.ask_timeout=0 and .refused= on the kernel command line win
+prepare
+tool record --root "$R"
+hibernate_now 0x11111111 9
+mv "$R/dev/vdc" "$R/vdc.away"; rm -f "$R/dev/disk/by-uuid/$UUID_VDC"
+sed -i 's/$/ hibernate-tool.ask_timeout=0 hibernate-tool.refused=poweroff/' "$R/proc/cmdline"
+START=$(date +%s%N)
+ask_tool - "$R"
+ELAPSED=$(( ($(date +%s%N) - START) / 1000000 ))
+expect_out "; powering off, image kept"
+[ "$ELAPSED" -lt 2500 ] && ok || fail "[$CASE] asked anyway (${ELAPSED} ms)"
+kept
 rm -f "$R/etc/hibernate-tool/hibernate.toml"
 
 CASE=recorded-fs-appears-late   # the image kept by the power-off above, the filesystem back late
