@@ -373,10 +373,12 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
         kill_point("pre-state");
 
         if (v.boot && v.boot->loader == BootLoader::Grub) {
-                auto r = grubenv_set_next_entry(host, *v.boot->env, v.boot->entry_id);
+                bool in_place = false;
+                auto r = grubenv_set_next_entry(host, *v.boot->env, v.boot->entry_id, &in_place);
                 if (!r)
                         return fail("cannot set the GRUB one-shot entry: " + r.error().message);
-                out.steps.push_back("GRUB next_entry=" + v.boot->entry_id + " (" + v.boot->env->path + " on disk)");
+                out.steps.push_back("GRUB next_entry=" + v.boot->entry_id + " (" + v.boot->env->path + " on disk, " +
+                                    (in_place ? "rewritten in place" : "replaced") + ")");
         } else if (v.boot && v.boot->loader == BootLoader::SystemdBoot) {
                 if (auto st = sdboot_set_oneshot(host, v.boot->entry_id); !st)
                         return fail("cannot set the systemd-boot one-shot entry: " + st.error().message);
