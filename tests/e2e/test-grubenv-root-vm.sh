@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016  # bash -c '…' _ "$file": expanded by the inner shell
 # grubenv written in place on the root filesystem survives a power cut: real GRUB (SeaBIOS ->
 # GRUB on the disk, QEMU TCG) boots the one-shot entry `hibernate-tool pre` set, with /boot a
 # directory of "/" (no separate /boot), and "/" is never frozen (issue 11). The separate-/boot
@@ -26,12 +27,15 @@
 #   through them; a freeze of a scratch loop ext4 is seen first, so the tracer works), a
 #   write to "/" right after pre returns (it would block on a frozen filesystem), and pre's
 #   own step line says "rewritten in place" (not "replaced").
-# ~95 s with a warm cache (boot 1 ~40 s, boot 2 ~50 s under TCG, the rest copying the image). The guest side is tests/e2e/vm/grubenv-root-step.sh.
+# ~95 s with a warm cache (boot 1 ~40 s, boot 2 ~50 s under TCG, the rest copying the image).
+# The guest side is tests/e2e/vm/grubenv-root-step.sh.
 set -euo pipefail
 
 HT_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HT_E2E_DIR/../.." && pwd)
+# shellcheck source=tests/e2e/lib.sh
 . "$HT_E2E_DIR/lib.sh"
+# shellcheck source=tests/e2e/debian-vm.sh
 . "$HT_E2E_DIR/debian-vm.sh"
 
 skip() {
@@ -95,7 +99,7 @@ install -m 0755 "$HT_E2E_DIR/vm/grubenv-root-step.sh" "$MNT/usr/local/sbin/ht-e2
 dvm_umount "$MNT"; rmdir "$MNT"
 
 # ---- boot 1: older kernel, pre, power cut -----------------------------------------------
-SCEN=cut
+SCEN="cut"
 L1="$LOGS/boot1-cut.log"
 dvm_boot "$WORK" "$L1" 600 || true
 check "boots the older kernel (host one-shot)" test "$(booted_kernel "$L1")" = "$DVM_KERNEL_OLD"

@@ -43,7 +43,7 @@ if [ "$(cat $PHASE_FILE 2>/dev/null)" = cut ]; then
         check after-no-next-entry test -z "$(grubenv_next)"
         check after-grubenv-same-blocks test "$(extent)" = "$(cat /var/lib/ht-e2e/extent)"
         check after-no-boot-mount sh -c '! findmnt /boot'
-        echo done > $PHASE_FILE
+        echo "done" > $PHASE_FILE
         sync
         exit 0
 fi
