@@ -27,7 +27,7 @@
 #   through them; a freeze of a scratch loop ext4 is seen first, so the tracer works), a
 #   write to "/" right after pre returns (it would block on a frozen filesystem), and pre's
 #   own step line says "rewritten in place" (not "replaced").
-# ~95 s with a warm cache (boot 1 ~40 s, boot 2 ~50 s under TCG, the rest copying the image).
+# 80-95 s with a warm cache (two boots of 33-50 s under TCG, the rest copying the image).
 # The guest side is tests/e2e/vm/grubenv-root-step.sh.
 set -euo pipefail
 
