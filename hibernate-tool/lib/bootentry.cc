@@ -366,7 +366,7 @@ Result<bool> grubenv_write_in_place(const Host &host, const std::string &abs, st
 }
 
 Result<std::optional<std::string>> grubenv_set_next_entry(const Host &host, const GrubEnvPlace &place,
-                                                          const std::optional<std::string> &value)
+                                                          const std::optional<std::string> &value, bool *in_place_out)
 {
         GrubEnv env;
         if (host.exists(place.path)) {
@@ -394,6 +394,8 @@ Result<std::optional<std::string>> grubenv_set_next_entry(const Host &host, cons
         if (!*in_place)
                 if (auto st = write_boot_file(host, place.path, *bytes); !st)
                         return st.error();
+        if (in_place_out)
+                *in_place_out = *in_place;
         return prev;
 }
 

@@ -120,8 +120,11 @@ Result<bool> grubenv_write_in_place(const Host &host, const std::string &abs, st
 
 // Reads, changes (value nullopt: unset) and writes next_entry in the grubenv; returns the
 // previous value. Refuses a grubenv it does not understand; creates a missing one.
+// *in_place (when given) tells how the block was written: true = in place
+// (grubenv_write_in_place), false = replaced (write_boot_file).
 Result<std::optional<std::string>> grubenv_set_next_entry(const Host &host, const GrubEnvPlace &env,
-                                                          const std::optional<std::string> &value);
+                                                          const std::optional<std::string> &value,
+                                                          bool *in_place = nullptr);
 // The current next_entry (nullopt when unset or no grubenv).
 std::optional<std::string> grubenv_next_entry(const Host &host, const GrubEnvPlace &env);
 

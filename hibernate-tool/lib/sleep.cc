@@ -375,10 +375,12 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
 
         std::optional<GrubEnvLocation> grubenv_loc;
         if (v.boot && v.boot->loader == BootLoader::Grub) {
-                auto r = grubenv_set_next_entry(host, *v.boot->env, v.boot->entry_id);
+                bool in_place = false;
+                auto r = grubenv_set_next_entry(host, *v.boot->env, v.boot->entry_id, &in_place);
                 if (!r)
                         return fail("cannot set the GRUB one-shot entry: " + r.error().message);
-                out.steps.push_back("GRUB next_entry=" + v.boot->entry_id + " (" + v.boot->env->path + " on disk)");
+                out.steps.push_back("GRUB next_entry=" + v.boot->entry_id + " (" + v.boot->env->path + " on disk, " +
+                                    (in_place ? "rewritten in place" : "replaced") + ")");
                 // Where the block lies, while /boot is mounted: the resume helper can set the
                 // entry again without mounting it when another kernel booted (record.hh).
                 std::string why_not;

@@ -15,7 +15,7 @@
 #   dvm_set_step work.img step.sh    # runs at the end of the boot, output on ttyS0
 #   dvm_boot work.img boot.log 300   # returns when QEMU exits (power-off or reboot)
 #
-# Functions: dvm_base, dvm_base_key, dvm_load_env IMAGE, dvm_grub_entry_for KREL,
+# Functions: dvm_base, dvm_base_key, dvm_rootboot_base BASE, dvm_load_env IMAGE, dvm_grub_entry_for KREL,
 # dvm_clone BASE WORK, dvm_mount WORK MNT, dvm_umount MNT, dvm_cleanup,
 # dvm_install_project WORK BUILD_DIR, dvm_set_step WORK FILE|-, dvm_put WORK SRC DEST [MODE],
 # dvm_grubenv WORK grub-editenv-args..., dvm_boot WORK LOG [TIMEOUT_S] [QEMU_ARGS...],
@@ -108,6 +108,37 @@ dvm_grub_entry_for() {
     printf '%s>%s\n' "$DVM_SUBMENU" "${!var}"
 }
 
+# dvm_rootboot_base BASE: the "/boot on /" variant of BASE (no separate /boot: p1 wiped,
+# /boot a directory of the root filesystem, GRUB's prefix on p2), derived by
+# tests/e2e/debian-vm-rootboot.sh once and cached under
+# $DVM_DIR/rootboot-<base key>-<hash of that script>/; prints its image path. Its base.env
+# has DVM_BOOT_ON_ROOT=1 (dvm_mount mounts p2 only).
+dvm_rootboot_base() {
+    local base=$1 key dir script="$DVM_E2E_DIR/debian-vm-rootboot.sh"
+    key="$(basename "$(dirname "$base")" | sed 's/^base-//')-$(ht_sha <"$script")"
+    dir="$DVM_DIR/rootboot-$key"
+    if [[ -f $dir/base.img && -f $dir/base.env ]]; then
+        ht_ok "Debian VM /boot-on-/ image cached: $dir/base.img" >&2
+        printf '%s\n' "$dir/base.img"
+        return
+    fi
+    (
+        exec 7>"$DVM_DIR/.lock"
+        flock -w 3600 7 || ht_die "cannot lock $DVM_DIR/.lock"
+        [[ -f $dir/base.img && -f $dir/base.env ]] && exit 0
+        ht_log "Deriving the /boot-on-/ image from $base (log: $dir.log)"
+        local t0=$SECONDS
+        if ! bash "$script" "$base" "$dir" >"$dir.log" 2>&1; then
+            tail -n 30 "$dir.log" | sed 's/^/    | /' >&2
+            ht_die "deriving the /boot-on-/ image failed (log: $dir.log)"
+        fi
+        ht_ok "/boot-on-/ image derived in $((SECONDS - t0))s: $dir/base.img"
+        find "$DVM_DIR" -maxdepth 1 -name 'rootboot-*' ! -name "rootboot-$key" ! -name "rootboot-$key.*" \
+            -exec rm -rf {} + 2>/dev/null || true
+    ) >&2 || exit 1
+    printf '%s\n' "$dir/base.img"
+}
+
 # ---------------------------------------------------------------------------
 # Loop devices and mounts
 # ---------------------------------------------------------------------------
@@ -147,16 +178,19 @@ dvm_loop_detach() {
     DVM_LOOPS=("${keep[@]}")
 }
 
-# dvm_mount WORK MNT: attach WORK, mount p2 (root) on MNT and p1 on MNT/boot.
+# dvm_mount WORK MNT: attach WORK, mount p2 (root) on MNT and p1 on MNT/boot (not for an
+# image whose env says DVM_BOOT_ON_ROOT=1: /boot is a directory of p2 there).
 dvm_mount() {
-    local img=$1 mnt=$2 dev
+    local img=$1 mnt=$2 dev env boot_on_root=0
     [[ -f $img ]] || ht_die "dvm_mount: no image $img"
+    if [[ -f $img.env ]]; then env=$img.env; else env="$(dirname "$img")/base.env"; fi
+    [[ -f $env ]] && grep -q '^DVM_BOOT_ON_ROOT=1$' "$env" && boot_on_root=1
     mkdir -p "$mnt"
     ! mountpoint -q "$mnt" || ht_die "dvm_mount: $mnt is already a mount point"
     dev=$(dvm_loop_attach "$img") || ht_die "dvm_mount: cannot attach $img"
     DVM_LOOPS+=("$dev")   # the command substitution's own update of DVM_LOOPS is lost
     DVM_MNT_LOOP[$mnt]=$dev
-    if ! mount "${dev}p2" "$mnt" || ! mount "${dev}p1" "$mnt/boot"; then
+    if ! mount "${dev}p2" "$mnt" || { ((boot_on_root == 0)) && ! mount "${dev}p1" "$mnt/boot"; }; then
         dvm_umount "$mnt"
         ht_die "dvm_mount: cannot mount ${dev}p2/${dev}p1 of $img on $mnt"
     fi

@@ -174,10 +174,12 @@ TEST_CASE("bootentry: next_entry set and restored in a grubenv")
         Host h(r.dir);
         GrubEnvPlace p;
         p.path = "/boot/grub/grubenv";
-        // No grubenv yet: created.
-        auto prev = grubenv_set_next_entry(h, p, std::string("a>b"));
+        // No grubenv yet: created (replaced, not in place).
+        bool in_place = true;
+        auto prev = grubenv_set_next_entry(h, p, std::string("a>b"), &in_place);
         REQUIRE(prev);
         CHECK_FALSE(*prev);
+        CHECK_FALSE(in_place);
         CHECK(grubenv_next_entry(h, p) == std::string("a>b"));
         auto t = h.read_file(p.path);
         REQUIRE(t);
@@ -226,8 +228,10 @@ TEST_CASE("bootentry: grubenv rewritten in place, in its own blocks")
         REQUIRE(::stat(file.c_str(), &after) == 0);
         CHECK(after.st_ino == before.st_ino);  // the same file, not a renamed copy
         CHECK(grubenv_next_entry(h, p) == std::string("a>b"));
-        // grubenv_set_next_entry takes the same path: still the same inode.
-        REQUIRE(grubenv_set_next_entry(h, p, std::nullopt));
+        // grubenv_set_next_entry takes the same path (and says so): still the same inode.
+        bool in_place = false;
+        REQUIRE(grubenv_set_next_entry(h, p, std::nullopt, &in_place));
+        CHECK(in_place);
         REQUIRE(::stat(file.c_str(), &after) == 0);
         CHECK(after.st_ino == before.st_ino);
         CHECK_FALSE(grubenv_next_entry(h, p));
