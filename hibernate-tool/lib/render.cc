@@ -96,6 +96,12 @@ Json report_json(const Report &r)
                                        {"boot_entry", json_nonempty(rc.boot_entry)},
                                        {"created", rc.created},
                                        {"filesystems", std::move(fss)}};
+                        if (rc.grubenv)
+                                e["record"]["grubenv"] = {{"uuid", rc.grubenv->fs_uuid_str()},
+                                                          {"offset", rc.grubenv->offset}};
+                        else
+                                e["record"]["grubenv"] = nullptr;
+                        e["record"]["reboots"] = rc.reboots;
                 } else {
                         e["record"] = nullptr;
                 }

@@ -217,6 +217,8 @@ grep -qx 'saved_entry=0' "$BD/after" && [ "$(stat -c %s "$BD/after")" = 1024 ] &
 grub-editenv "$BD/after" list | grep -qx 'next_entry=gnulinux-advanced-x>gnulinux-6.1.0-57-amd64-advanced-x' && ok || fail "[$CASE] grub-editenv does not read it"
 e2fsck -fn "$R/dev/vdd" >/dev/null 2>&1 && ok || fail "[$CASE] the boot filesystem is not clean after the write"
 [ "$(dd if="$R/dev/vdb" bs=1 skip=$((2048 + 93)) count=1 status=none | od -An -tu1 | tr -d ' ')" = 1 ] && ok || fail "[$CASE] reboot not counted in the record"
+run_check "$R"
+expect_json ".image.record.grubenv.uuid == \"$BOOT_UUID\" and .image.record.grubenv.offset == $((BLOCK * 4096)) and .image.record.reboots == 1" '.image.record'
 CASE=reboot-into-recorded-entry-only-once
 tool resume --root "$R"
 expect_out 'image on /dev/vdb invalidated'
