@@ -20,6 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         FUZZ_CHECK(again && *again);
                         FUZZ_CHECK((*again)->kernel_release == (*rec)->kernel_release);
                         FUZZ_CHECK((*again)->filesystems.size() == (*rec)->filesystems.size());
+                        FUZZ_CHECK((*again)->boot_entry == (*rec)->boot_entry);
+                        FUZZ_CHECK((*again)->grubenv == (*rec)->grubenv);
+                        // v1/v2 records carry no reboot count; a v3 one keeps it
+                        FUZZ_CHECK((*rec)->version < 3 || (*again)->reboots == (*rec)->reboots);
                         FUZZ_CHECK(bytes->size() <= ht::RECORD_END - ht::RECORD_OFFSET);
                 }
         }
