@@ -629,6 +629,8 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
                 done(off_now ? "powering-off" : "rebooting", "not resuming: " + reason + "; " + ro.text);
                 if (!host.is_real_root())
                         return o;
+                if (opts.announce)
+                        opts.announce(o);
                 ::sync();
                 (void) ::reboot(off_now ? RB_POWER_OFF : RB_AUTOBOOT);
                 // Still here: the image must not outlive this boot.

@@ -103,6 +103,9 @@ struct ResumeOptions {
         bool dry_run = false;  // decide and report, write nothing
         // The console question after a refusal (refusal.hh); empty: the root's /dev/console.
         std::function<std::optional<std::string>(const std::string &, unsigned)> ask;
+        // Called with the outcome before the helper reboots or powers off (it does not
+        // return then): the caller reports it as it reports every other outcome.
+        std::function<void(const struct ResumeOutcome &)> announce;
 };
 
 struct ResumeOutcome {

@@ -132,7 +132,7 @@ path, rel = sys.argv[1], sys.argv[2].encode()
 with open(path, "r+b") as f:
     f.seek(2048)
     reg = bytearray(f.read(4056 - 2048))
-    if reg[:8] != b"HTRECORD" or struct.unpack_from("<H", reg, 8)[0] not in (1, 2):  # v2: + state, fingerprint
+    if reg[:8] != b"HTRECORD" or struct.unpack_from("<H", reg, 8)[0] not in (1, 2, 3):  # v2: + state, fingerprint; v3: + GRUB block
         sys.exit(1)
     length = struct.unpack_from("<H", reg, 10)[0]
     reg[24:24 + 65] = rel.ljust(65, b"\0")
