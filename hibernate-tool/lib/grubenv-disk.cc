@@ -109,12 +109,20 @@ std::optional<GrubEnvLocation> locate_grubenv_block(const Host &host, const std:
 Status grubenv_block_set_next_entry(const Host &host, const std::string &dev, uint64_t offset,
                                     const std::string &entry)
 {
-        // Never under a mounted filesystem: its cache and ours would disagree.
-        if (auto dn = device_number(host, dev); dn && host.is_real_root())
-                if (auto mounts = read_mountinfo(host))
-                        for (auto &m : *mounts)
-                                if (m.devnum == *dn)
-                                        return Error{EBUSY, dev + " is mounted on " + m.target};
+        // Never under a mounted filesystem: its cache and ours would disagree. On the real
+        // root, a mount table that cannot be read is a refusal, not a guess.
+        if (host.is_real_root()) {
+                auto dn = device_number(host, dev);
+                if (!dn)
+                        return dn.error();
+                auto mounts = read_mountinfo(host);
+                if (!mounts)
+                        return Error{mounts.error().code, "cannot tell whether " + dev +
+                                                                  " is mounted: " + mounts.error().message};
+                for (auto &m : *mounts)
+                        if (m.devnum == *dn)
+                                return Error{EBUSY, dev + " is mounted on " + m.target};
+        }
         auto cur = host.read_at(dev, offset, GRUBENV_SIZE);
         if (!cur)
                 return cur.error();
