@@ -206,6 +206,7 @@ check "GRUB-consumed block: 1024 bytes, no next_entry" \
         bash -c '[[ $(stat -c %s "$1") == 1024 ]] && ! grub-editenv "$1" list | grep -q "^next_entry="' _ "$BLK"
 [[ -n $GE_OFF ]] && dd if="$BLK" of="$P1" bs=1024 seek=$((GE_OFF / 1024)) count=1 conv=notrunc,fsync status=none
 ORIG_FLAGS=$HDR_FLAGS
+IMG_ID=$(od -An -t x1 -j "$HT_HDR_OFF_HW_SIG" -N 16 "$P3" | tr -d ' \n')  # hw_sig, crc32, image sector
 if ((ORIG_FLAGS < 256 && !(ORIG_FLAGS & 16))); then
         printf "$(printf '\\%03o' $((ORIG_FLAGS | 16)))" |
                 dd of="$P3" bs=1 seek="$HT_HDR_OFF_FLAGS" conv=notrunc,fsync status=none
@@ -235,7 +236,8 @@ check "grubenv still 1024 bytes in the same block" test "$(stat -c %s "$ENV")/${
 rm -f "$ENV"
 check "e2fsck -n of /boot (p1) is clean" bash -c 'e2fsck -fn "$1" >/dev/null 2>&1' _ "$P1"
 ht_read_header "$P3"
-check "image kept: S1SUSPEND" test "$HDR_SIG" = S1SUSPEND
+check "image kept: S1SUSPEND, the same image (hw_sig, crc32, image sector)" \
+        test "$HDR_SIG/$(od -An -t x1 -j "$HT_HDR_OFF_HW_SIG" -N 16 "$P3" | tr -d ' \n')" = "S1SUSPEND/$IMG_ID"
 check "record: reboot counter 1" test "$(rec_u8 "$P3" 93)" = 1
 # The older kernel can restore its image: the flags as it wrote them.
 printf "$(printf '\\%03o' "$ORIG_FLAGS")" | dd of="$P3" bs=1 seek="$HT_HDR_OFF_FLAGS" conv=notrunc,fsync status=none
