@@ -7,8 +7,15 @@
 #          sleep service's ExecStartPre refuses; nothing changes), then hibernation #1
 #   run 2  GRUB boots the older kernel again (our next_entry), resumes; marker intact;
 #          /boot unmounted, hibernation #2
-#   run 3  the one-shot entry reached the disk through the unmounted /boot: older kernel,
-#          resume, /boot still unmounted
+#   run 3a the helper reboots into the recorded entry: the host first plays GRUB having
+#          consumed next_entry (the grubenv block rewritten in place without it) and marks
+#          the image as needing the other kernel (header flag 16, see below); GRUB boots
+#          the default (newer) kernel, whose initramfs helper refuses the image, sets
+#          next_entry in place on the unmounted /boot from the record's block place, and
+#          reboots before anything is mounted; the host then checks grubenv, p1 (e2fsck),
+#          the image and the record's reboot counter, and restores the flags
+#   run 3  the one-shot entry written by run 3a's initramfs (pre's went through the
+#          unmounted /boot in run 2): older kernel, resume, /boot still unmounted
 #   run 4  a normal boot: the default (newer) kernel, nothing left behind
 # The guest side is tests/e2e/vm/hibernate-step.sh; its CHECK-OK/CHECK-FAIL lines count.
 set -euo pipefail
@@ -24,7 +31,7 @@ skip() {
         exit 77
 }
 [[ $EUID -eq 0 ]] || skip "needs root (loop devices, debootstrap)"
-for c in "$HT_QEMU" debootstrap sfdisk losetup mkswap grub-editenv unshare meson ninja; do
+for c in "$HT_QEMU" debootstrap sfdisk losetup mkswap grub-editenv debugfs e2fsck unshare meson ninja; do
         command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (tools/hibernate-dev installs the DEPS)"
 done
 
@@ -153,11 +160,97 @@ check "resumed (step continued)" log_has "$L2" 'HT-E2E: RESUMED-1 kernel'
 guest_checks "$L2"
 grep -a 'HT-E2E: TIMING' "$L2" | sed 's/.*TIMING /    /' >&2 || true
 
+# ---- run 3a: the newer kernel boots; the helper sets GRUB's one-shot entry and reboots ----
+# Hibernation #2 (run 2) wrote its image under the OLDER kernel, and pre left next_entry =
+# the older entry and recorded where grubenv's block lies (record v3). Here the host plays
+# "GRUB consumed next_entry and the user picked the default (newer) kernel": it rewrites the
+# block in place without next_entry, as GRUB's save_env does. Both 6.1 kernels read each
+# other's images and know no newer header flags, so "only the kernel that wrote the image
+# can restore it" is emulated: the host sets header flag 16 (LZ4, Linux >= 6.9) before run
+# 3a, the newer kernel's helper refuses it ("needs other kernel"), and the host restores
+# the original flags after run 3a, before the older kernel boots in run 3.
+SCEN=run3a
+T3A=$SECONDS
+rec_u8() { od -An -t u1 -j $((2048 + $2)) -N 1 "$1" | tr -d ' '; }
+rec_u16() { od -An -t u2 -j $((2048 + $2)) -N 2 "$1" | tr -d ' '; }
+rec_u64() { od -An -t u8 -j $((2048 + $2)) -N 8 "$1" | tr -d ' '; }
+rec_hex() { od -An -t x1 -j $((2048 + $2)) -N "$3" "$1" | tr -d ' \n'; }
+fs_uuid_hex() { tr -d '-' <<<"$1"; }
+grubenv_block() {  # p1 device: the byte position of /grub/grubenv's only block (p1 is /boot)
+        local bs blk
+        bs=$(debugfs -R stats "$1" 2>/dev/null | sed -n 's/^Block size: *//p')
+        blk=$(debugfs -R "bmap /grub/grubenv 0" "$1" 2>/dev/null)
+        [[ $bs =~ ^[0-9]+$ && $blk =~ ^[0-9]+$ && $blk -gt 0 ]] || return 1
+        echo $((blk * bs))
+}
+LOOP=$(dvm_loop_attach "$WORK"); DVM_LOOPS+=("$LOOP")
+P1=${LOOP}p1 P3=${LOOP}p3
+ht_read_header "$P3"
+check "after hibernation #2: an image in the swap (S1SUSPEND)" test "$HDR_SIG" = S1SUSPEND
+check "record v3 in the swap header page" \
+        test "$(dd if="$P3" bs=1 skip=2048 count=8 status=none)/$(rec_u16 "$P3" 8)" = HTRECORD/3
+check "record names the older kernel's entry" \
+        test "$(dd if="$P3" bs=1 skip=$((2048 + 136)) count=${#OLD_ENTRY} status=none)" = "$OLD_ENTRY"
+check "record: GRUB's block on /boot (UUID $DVM_BOOT_UUID)" test "$(rec_hex "$P3" 104 16)" = "$(fs_uuid_hex "$DVM_BOOT_UUID")"
+GE_OFF=$(grubenv_block "$P1" || true)
+check "record: the block's byte position ($(rec_u64 "$P3" 120)) is grubenv's block on p1 (${GE_OFF:-?})" \
+        test "$(rec_u64 "$P3" 120)" = "${GE_OFF:-none}"
+check "record: reboot counter 0" test "$(rec_u8 "$P3" 93)" = 0
+# GRUB's side, in place: the block without next_entry (grub-editenv on a copy, 1024 bytes),
+# written back at the same place.
+BLK=$(mktemp)
+dd if="$P1" of="$BLK" bs=1024 skip=$((${GE_OFF:-0} / 1024)) count=1 status=none
+check "the block holds pre's next_entry=$OLD_ENTRY" bash -c 'grub-editenv "$1" list | grep -qxF "next_entry=$2"' _ "$BLK" "$OLD_ENTRY"
+grub-editenv "$BLK" unset next_entry
+check "GRUB-consumed block: 1024 bytes, no next_entry" \
+        bash -c '[[ $(stat -c %s "$1") == 1024 ]] && ! grub-editenv "$1" list | grep -q "^next_entry="' _ "$BLK"
+[[ -n $GE_OFF ]] && dd if="$BLK" of="$P1" bs=1024 seek=$((GE_OFF / 1024)) count=1 conv=notrunc,fsync status=none
+ORIG_FLAGS=$HDR_FLAGS
+IMG_ID=$(od -An -t x1 -j "$HT_HDR_OFF_HW_SIG" -N 16 "$P3" | tr -d ' \n')  # hw_sig, crc32, image sector
+if ((ORIG_FLAGS < 256 && !(ORIG_FLAGS & 16))); then
+        printf "$(printf '\\%03o' $((ORIG_FLAGS | 16)))" |
+                dd of="$P3" bs=1 seek="$HT_HDR_OFF_FLAGS" conv=notrunc,fsync status=none
+fi
+ht_read_header "$P3"
+check "header flag 16 set (was $ORIG_FLAGS)" test "$HDR_FLAGS" = $((ORIG_FLAGS | 16))
+rm -f "$BLK"
+sync; dvm_loop_detach "$LOOP"
+
+L3A="$LOGS/run3a.log"
+dvm_boot "$WORK" "$L3A" 600 || true
+check "GRUB booted the default (newer) kernel" test "$(booted_kernel "$L3A")" = "$DVM_KERNEL_NEW"
+check "helper: $(grep -aEo 'hibernate-tool: not resuming: .*' "$L3A" | head -n1 | cut -c1-160)" \
+        log_has "$L3A" "hibernate-tool: not resuming: .*rebooting into boot entry $OLD_ENTRY \\(Linux $DVM_KERNEL_OLD, GRUB's one-shot entry\\)"
+check "the kernel restarted (reboot(2) from the initramfs)" log_has "$L3A" 'reboot: Restarting system'
+check "no image load" bash -c '! grep -aEq "PM: hibernation: resume from hibernation|PM: (Loading|Image loading)|PM: Using [0-9]+ thread" "$1"' _ "$L3A"
+check "the root filesystem was never mounted, the system never reached" \
+        bash -c '! grep -aEq "EXT4-fs \(vda2\)|HT-E2E:|Reached target" "$1"' _ "$L3A"
+LOOP=$(dvm_loop_attach "$WORK"); DVM_LOOPS+=("$LOOP")
+P1=${LOOP}p1 P3=${LOOP}p3
+ENV=$(mktemp)
+debugfs -R "cat /grub/grubenv" "$P1" >"$ENV" 2>/dev/null || true
+check "grubenv on p1 (through the filesystem): next_entry=$OLD_ENTRY" \
+        bash -c 'grub-editenv "$1" list | grep -qxF "next_entry=$2"' _ "$ENV" "$OLD_ENTRY"
+GE_OFF2=$(grubenv_block "$P1" || true)
+check "grubenv still 1024 bytes in the same block" test "$(stat -c %s "$ENV")/${GE_OFF2:-?}" = "1024/${GE_OFF:-}"
+rm -f "$ENV"
+check "e2fsck -n of /boot (p1) is clean" bash -c 'e2fsck -fn "$1" >/dev/null 2>&1' _ "$P1"
+ht_read_header "$P3"
+check "image kept: S1SUSPEND, the same image (hw_sig, crc32, image sector)" \
+        test "$HDR_SIG/$(od -An -t x1 -j "$HT_HDR_OFF_HW_SIG" -N 16 "$P3" | tr -d ' \n')" = "S1SUSPEND/$IMG_ID"
+check "record: reboot counter 1" test "$(rec_u8 "$P3" 93)" = 1
+# The older kernel can restore its image: the flags as it wrote them.
+printf "$(printf '\\%03o' "$ORIG_FLAGS")" | dd of="$P3" bs=1 seek="$HT_HDR_OFF_FLAGS" conv=notrunc,fsync status=none
+ht_read_header "$P3"
+check "header flags restored ($ORIG_FLAGS)" test "$HDR_FLAGS" = "$ORIG_FLAGS"
+sync; dvm_loop_detach "$LOOP"
+ht_info "run 3a took $((SECONDS - T3A)) s (host checks and edits included)"
+
 # ---- run 3 --------------------------------------------------------------------------------
 SCEN=run3
 L3="$LOGS/run3.log"
 dvm_boot "$WORK" "$L3" 900 || true
-check "one-shot entry honoured through an unmounted /boot" test "$(booted_kernel "$L3")" = "$DVM_KERNEL_OLD"
+check "GRUB boots the one-shot entry run 3a's initramfs wrote in place (older kernel)" test "$(booted_kernel "$L3")" = "$DVM_KERNEL_OLD"
 check "resumed #2" log_has "$L3" 'HT-E2E: RESUMED-2 kernel'
 guest_checks "$L3"
 
