@@ -2,7 +2,8 @@
 # Two-pageset images (SF_TWO_PAGESETS = 0x100, pageset 2 reached through its own swap map
 # chain) on fixture roots: hibernate-check describes them, the resume helper resumes them
 # (the flag is not refused: the image's own kernel reloads pageset 2), and a pageset 2
-# that does not check out is refused with the image kept, never "repaired".
+# that does not check out is refused, never "repaired": kept only when the machine powers off
+# ([resume] refused = "poweroff"), else invalidated (lib/refusal.hh).
 source "$(dirname "$0")/fixture.sh"
 : "${HIBERNATE_TOOL:?set HIBERNATE_TOOL to the built hibernate-tool}"
 command -v python3 >/dev/null || skip_or_fail "python3 is required"
@@ -92,11 +93,19 @@ refused() {  # regex of the reason; key=value… for the image
         run_check "$R"
         expect image warn "could not be described: .*$why.*resume helper refuses it"
         expect_json '.image.problem != null and .image.pageset2_pages != null' '.image'
+        # Kept only by a machine that powers off ([resume] refused = "poweroff"); kept as it was.
+        mkdir -p "$R/etc/hibernate-tool"; printf '[resume]\nrefused = "poweroff"\n' > "$R/etc/hibernate-tool/hibernate.toml"
         tool resume --root "$R"
-        expect_out "^hibernate-tool: not resuming: the image on /dev/vdb is corrupt \\(.*$why.*\\); image kept \\(boot with noresume to discard it\\)$"
+        expect_out "^hibernate-tool: not resuming: the image on /dev/vdb is corrupt \\(.*$why.*\\); powering off, image kept \\(\\[resume\\] refused = \"poweroff\"; boot with noresume to discard it\\)$"
         [ "$(cat "$R/sys/power/resume")" = "0:0" ] && ok || fail "[$CASE] resume was triggered"
         [ "$(sig "$R/dev/vdb")" = S1SUSPEND ] && [ "$before" = "$(head_sum "$R/dev/vdb")" ] && ok || fail "[$CASE] image not kept as it was"
-        grep -q '^RESULT=refused$' "$R/run/hibernate-tool/last-resume" && ok || fail "[$CASE] last-resume"
+        grep -q '^RESULT=powering-off$' "$R/run/hibernate-tool/last-resume" && ok || fail "[$CASE] last-resume"
+        # By default a boot that goes on never keeps it: invalidated, never "repaired".
+        rm -f "$R/etc/hibernate-tool/hibernate.toml"
+        tool resume --root "$R"
+        expect_out "^hibernate-tool: not resuming: the image on /dev/vdb is corrupt \\(.*$why.*\\); image on /dev/vdb invalidated \\(keeping it while the boot goes on is not safe: \\[resume\\] refused\\)$"
+        [ "$(sig "$R/dev/vdb")" = SWAPSPACE ] && ok || fail "[$CASE] not invalidated: $(sig "$R/dev/vdb")"
+        grep -q '^RESULT=invalidated$' "$R/run/hibernate-tool/last-resume" && ok || fail "[$CASE] last-resume after the default"
 }
 CASE=bad-version;          refused 'pageset 2 has format version 2, this hibernate-tool knows version 1' version=2
 CASE=empty-pageset;        refused 'the header flags two pagesets, but pageset 2 is empty' pages=0
