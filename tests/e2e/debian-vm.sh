@@ -15,7 +15,7 @@
 #   dvm_set_step work.img step.sh    # runs at the end of the boot, output on ttyS0
 #   dvm_boot work.img boot.log 300   # returns when QEMU exits (power-off or reboot)
 #
-# Functions: dvm_base, dvm_base_key, dvm_rootboot_base BASE, dvm_load_env IMAGE, dvm_grub_entry_for KREL,
+# Functions (and, at the end, the VM test scripts' skip/pass/bad/check/log_has/booted_kernel/guest_checks): dvm_base, dvm_base_key, dvm_rootboot_base BASE, dvm_load_env IMAGE, dvm_grub_entry_for KREL,
 # dvm_clone BASE WORK, dvm_mount WORK MNT, dvm_umount MNT, dvm_cleanup,
 # dvm_install_project WORK BUILD_DIR, dvm_set_step WORK FILE|-, dvm_put WORK SRC DEST [MODE],
 # dvm_grubenv WORK grub-editenv-args..., dvm_boot WORK LOG [TIMEOUT_S] [QEMU_ARGS...],
@@ -362,4 +362,25 @@ dvm_boot() {
     DVM_BOOT_SECONDS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
     ht_info "qemu exited: rc=$DVM_BOOT_RC after ${DVM_BOOT_SECONDS}s"
     return "$DVM_BOOT_RC"
+}
+
+# ---------------------------------------------------------------------------
+# Helpers of the VM test scripts (test-hibernate-vm.sh, test-grubenv-root-vm.sh): exit 77
+# when the test cannot run here (a failure under HT_REQUIRE_ALL), count checks in NPASS /
+# NFAIL under the scenario name SCEN, and read a serial log.
+# ---------------------------------------------------------------------------
+skip() {
+        if [[ -n ${HT_REQUIRE_ALL:-} ]]; then ht_die "cannot run here and HT_REQUIRE_ALL is set: $*"; fi
+        echo "SKIP: $*"
+        exit 77
+}
+pass() { NPASS=$((NPASS + 1)); ht_ok "[$SCEN] $*"; }
+bad() { NFAIL=$((NFAIL + 1)); printf '%sFAIL%s [%s] %s\n' "$_ht_c_r" "$_ht_c_0" "$SCEN" "$*" >&2; }
+check() { local desc=$1; shift; if "$@"; then pass "$desc"; else bad "$desc"; fi; }
+log_has() { grep -aEq -- "$2" "$1"; }
+booted_kernel() { sed -n 's/.*Linux version \([^ ]*\) .*/\1/p' "$1" | head -n1; }
+guest_checks() {  # log: count the step's CHECK lines
+        local l
+        while read -r l; do pass "guest: ${l#*CHECK-OK }"; done < <(grep -a 'HT-E2E: CHECK-OK ' "$1" || true)
+        while read -r l; do bad "guest: ${l#*CHECK-FAIL }"; done < <(grep -a 'HT-E2E: CHECK-FAIL ' "$1" || true)
 }

@@ -25,11 +25,6 @@ SRC=$(cd "$HT_E2E_DIR/../.." && pwd)
 . "$HT_E2E_DIR/lib.sh"
 . "$HT_E2E_DIR/debian-vm.sh"
 
-skip() {
-        if [[ -n ${HT_REQUIRE_ALL:-} ]]; then ht_die "cannot run here and HT_REQUIRE_ALL is set: $*"; fi
-        echo "SKIP: $*"
-        exit 77
-}
 [[ $EUID -eq 0 ]] || skip "needs root (loop devices, debootstrap)"
 for c in "$HT_QEMU" debootstrap sfdisk losetup mkswap grub-editenv debugfs e2fsck unshare meson ninja; do
         command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (tools/hibernate-dev installs the DEPS)"
@@ -43,16 +38,6 @@ trap dvm_cleanup EXIT
 
 NPASS=0 NFAIL=0
 SCEN=setup
-pass() { NPASS=$((NPASS + 1)); ht_ok "[$SCEN] $*"; }
-bad() { NFAIL=$((NFAIL + 1)); printf '%sFAIL%s [%s] %s\n' "$_ht_c_r" "$_ht_c_0" "$SCEN" "$*" >&2; }
-check() { local desc=$1; shift; if "$@"; then pass "$desc"; else bad "$desc"; fi; }
-log_has() { grep -aEq -- "$2" "$1"; }
-booted_kernel() { sed -n 's/.*Linux version \([^ ]*\) .*/\1/p' "$1" | head -n1; }
-guest_checks() {  # log: count the step's CHECK lines
-        local l
-        while read -r l; do pass "guest: ${l#*CHECK-OK }"; done < <(grep -a 'HT-E2E: CHECK-OK ' "$1" || true)
-        while read -r l; do bad "guest: ${l#*CHECK-FAIL }"; done < <(grep -a 'HT-E2E: CHECK-FAIL ' "$1" || true)
-}
 
 BASE=$(dvm_base) || ht_die "dvm_base failed"
 dvm_load_env "$BASE"
