@@ -59,6 +59,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_CHECK(d.fingerprint != 0);
         if (d.kind == ht::Decision::Kind::Refuse || d.kind == ht::Decision::Kind::NoImage)
                 FUZZ_CHECK(d.text.rfind("not resuming: ", 0) == 0);
+        if (d.kind == ht::Decision::Kind::Refuse)  // the refusal handler is given the reason alone
+                FUZZ_CHECK(!d.reason.empty() && d.text.compare(14, d.reason.size(), d.reason) == 0 &&
+                           d.reason.find("image kept") == std::string::npos);
         if (d.record) {
                 FUZZ_CHECK(ht::record_matches(*d.record, d.fingerprint));
                 FUZZ_CHECK(!d.stale_record);

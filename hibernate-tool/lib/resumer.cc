@@ -278,9 +278,12 @@ void log_kmsg(const Host &host, const std::string &line)
 Decision decide_resume(const DecisionInput &in)
 {
         Decision d;
-        auto refuse = [&](std::string msg) {
+        // The refusal's reason (one line) and what keeping the image means for the user.
+        const std::string discard_hint = " (boot with noresume to discard it)";
+        auto refuse = [&](std::string reason, const std::string &kept_tail) {
                 d.kind = Decision::Kind::Refuse;
-                d.text = std::move(msg);
+                d.reason = std::move(reason);
+                d.text = "not resuming: " + d.reason + "; image kept" + kept_tail;
                 return d;
         };
         auto invalidate = [&](std::string why) {
@@ -329,7 +332,7 @@ Decision decide_resume(const DecisionInput &in)
                                           : std::string_view();
         auto rec = decode_record(region);
         if (!rec)
-                return refuse("not resuming: " + rec.error().message + "; image kept (boot with noresume to discard it)");
+                return refuse(rec.error().message, discard_hint);
         if (*rec) {
                 if (record_matches(**rec, d.fingerprint)) {
                         d.record = **rec;
@@ -353,10 +356,10 @@ Decision decide_resume(const DecisionInput &in)
                 d.needs_other_kernel = true;
                 char buf[16];
                 std::snprintf(buf, sizeof buf, "0x%x", unknown);
-                return refuse("not resuming: the image uses header flags " + std::string(buf) + " that Linux " +
-                              in.running_release + " does not understand (e.g. LZ4 from 6.9 on)" +
-                              (writer.empty() ? std::string() : ", written by " + boot_this) +
-                              "; image kept: boot " + boot_this + " to resume it");
+                return refuse("the image uses header flags " + std::string(buf) + " that Linux " +
+                                      in.running_release + " does not understand (e.g. LZ4 from 6.9 on)" +
+                                      (writer.empty() ? std::string() : ", written by " + boot_this),
+                              ": boot " + boot_this + " to resume it");
         }
         // A two-pageset image: pageset 2 is reloaded by the image's kernel after the jump, from
         // its own map chain; what can be checked without reading it all is checked here.
@@ -372,13 +375,12 @@ Decision decide_resume(const DecisionInput &in)
                         d.pageset2 = *l;
         }
         if (!corrupt.empty())
-                return refuse("not resuming: the image on " + in.device + " is corrupt (" + corrupt +
-                              "); image kept (boot with noresume to discard it)");
+                return refuse("the image on " + in.device + " is corrupt (" + corrupt + ")", discard_hint);
         if (!d.info.x86_64_arch_record && !d.info.release.empty() && d.info.release != in.running_release) {
                 d.needs_other_kernel = true;
-                return refuse("not resuming: the image was written by Linux " + d.info.release +
-                              ", which this architecture requires to restore it; image kept: boot Linux " +
-                              d.info.release);
+                return refuse("the image was written by Linux " + d.info.release +
+                                      ", which this architecture requires to restore it",
+                              ": boot Linux " + d.info.release);
         }
 
         // Filesystems changed since hibernation? Decided only on what was read: a filesystem
@@ -428,7 +430,7 @@ Decision decide_resume(const DecisionInput &in)
                         return invalidate(name + " on " + now.path + " was " + ch + ", resuming would corrupt it");
         }
         if (!refusal.empty())
-                return refuse("not resuming: " + refusal + "; image kept (boot with noresume to discard it)");
+                return refuse(refusal, discard_hint);
         d.kind = Decision::Kind::Resume;
         return d;
 }
@@ -585,11 +587,7 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
                         return done("refused", d.text);
                 // Never boot on with a kept image (refusal.hh): reboot into the kernel that
                 // wrote it, ask, or invalidate / power off.
-                std::string reason = d.text;
-                if (reason.rfind("not resuming: ", 0) == 0)
-                        reason.erase(0, 14);
-                if (auto k = reason.find("; image kept"); k != std::string::npos)
-                        reason.erase(k);
+                const std::string &reason = d.reason;
                 RefusalInput ri;
                 ri.device = dev->path;
                 ri.header_offset = off;

@@ -84,6 +84,7 @@ struct Decision {
                 Resume,      // hand over to the kernel
         } kind = Kind::Refuse;
         std::string text;                   // NoImage/Refuse: the whole message; Invalidate: why
+        std::string reason;                 // Refuse: why, one line ("not resuming" and "kept" left out)
         std::vector<std::string> warnings;
         std::optional<HibRecord> record;    // the record speaking for this image (nullopt: none)
         bool stale_record = false;          // a record is there but speaks for another image

@@ -219,7 +219,8 @@ START=$(date +%s%N)
 ask_tool - "$R"
 ELAPSED=$(( ($(date +%s%N) - START) / 1000000 ))
 expect_out "; powering off, image kept"
-[ "$ELAPSED" -lt 2500 ] && ok || fail "[$CASE] asked anyway (${ELAPSED} ms)"
+# Asserted on what the console showed, not on time (a loaded machine is slow).
+if grep -q 'Booting on would destroy it' <<<"$ERR"; then fail "[$CASE] asked anyway (${ELAPSED} ms)"; else ok; fi
 kept
 rm -f "$R/etc/hibernate-tool/hibernate.toml"
 
