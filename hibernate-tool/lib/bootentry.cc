@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "spawn.hh"
 #include "bootentry.hh"
 
 #include <algorithm>
@@ -7,12 +8,10 @@
 #include <libmount.h>
 #include <linux/fs.h>
 #include <memory>
-#include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "devices.hh"
@@ -23,7 +22,6 @@
 #include "parse.hh"
 #include "testhooks.hh"
 
-extern char **environ;
 
 namespace ht {
 
@@ -415,20 +413,13 @@ std::optional<std::string> grubenv_next_entry(const Host &host, const GrubEnvPla
 
 static Status run_tool(const std::vector<std::string> &argv)
 {
-        std::vector<char *> av;
-        for (auto &a : argv)
-                av.push_back(const_cast<char *>(a.c_str()));
-        av.push_back(nullptr);
-        pid_t pid;
-        int r = ::posix_spawnp(&pid, av[0], nullptr, nullptr, av.data(), environ);
-        if (r != 0)
-                return Error::from_errno(r, "cannot run " + argv[0]);
-        int ws = 0;
-        while (::waitpid(pid, &ws, 0) < 0)
-                if (errno != EINTR)
-                        return Error::from_errno(errno, "waitpid " + argv[0]);
-        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-                return Error{EIO, argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " failed"};
+        SpawnOptions so;
+        so.timeout_ms = 30000;
+        auto r = spawn_wait(argv, so);
+        if (!r)
+                return Error{r.error().code, "cannot run " + argv[0] + ": " + r.error().message};
+        if (r->status != 0 || r->timed_out)
+                return Error{EIO, spawn_failure(argv[0] + (argv.size() > 1 ? " " + argv[1] : ""), *r, so.timeout_ms)};
         return ok_status();
 }
 

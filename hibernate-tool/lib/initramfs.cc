@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "spawn.hh"
 #include "initramfs.hh"
 
 #include <cerrno>
@@ -7,13 +8,10 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "host.hh"
 
-extern char **environ;
 
 namespace ht {
 
@@ -168,24 +166,16 @@ Status scan_compressed(int image_fd, uint64_t offset, const std::string &kind, s
                                                                     : "xz";
         if (::lseek(image_fd, static_cast<off_t>(offset), SEEK_SET) < 0)
                 return Error::from_errno(errno, "seek");
-        int p[2];
-        if (::pipe2(p, O_CLOEXEC) < 0)
-                return Error::from_errno(errno, "pipe");
-        Fd rd(p[0]);
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, image_fd, 0);
-        posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-        std::string a0 = prog;
-        std::string a1 = "-dc";
-        char *argv[] = {a0.data(), a1.data(), nullptr};
-        pid_t pid = -1;
-        int e = ::posix_spawnp(&pid, prog, &fa, nullptr, argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        ::close(p[1]);
-        if (e != 0)
-                return Error::from_errno(e, std::string("cannot run ") + prog + " to decompress the " + kind + " part");
+        SpawnOptions so;
+        so.out = SpawnOptions::Out::Capture;
+        so.stdin_fd = image_fd;
+        so.stderr_null = true;
+        auto child = spawn_piped({prog, "-dc"}, so);
+        if (!child)
+                return Error{child.error().code, std::string("cannot run ") + prog + " to decompress the " + kind +
+                                                         " part: " + child.error().message};
+        Fd rd = std::move(child->out);
+        pid_t pid = child->pid;
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(INITRAMFS_TIMEOUT_SEC);
         bool timed_out = false;
         ByteReader reader = [&](char *buf, size_t n) -> Result<size_t> {
@@ -259,10 +249,7 @@ Status scan_compressed(int image_fd, uint64_t offset, const std::string &kind, s
                         return k + *r3;
                 };
         }
-        ::kill(pid, SIGTERM);
-        int status = 0;
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        (void) spawn_reap(pid, true);
         if (!result.ok())
                 return result.error();
         if (timed_out)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "spawn.hh"
 #include "prefetch.hh"
 
 #include <algorithm>
@@ -7,11 +8,9 @@
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.hh"
@@ -19,7 +18,6 @@
 #include "parse.hh"
 #include "sleep.hh"
 
-extern char **environ;
 
 namespace ht {
 
@@ -382,17 +380,14 @@ std::string start_prefetch_after(const Host &host, const Config &cfg, bool resum
                 (void)host.remove(WORKINGSET_FILE);
                 return {};
         }
-        // posix_spawnp, not system(): no shell, and the environment as systemd gave it.
-        const char *argv[] = {"systemctl", "--no-block", "start", PREFETCH_UNIT, nullptr};
-        pid_t pid;
-        int rc = ::posix_spawnp(&pid, "systemctl", nullptr, nullptr, const_cast<char *const *>(argv), environ);
-        if (rc != 0)
-                return std::string("warning: cannot run systemctl to start ") + PREFETCH_UNIT + ": " + std::strerror(rc);
-        int status = 0;
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return std::string("warning: systemctl could not start ") + PREFETCH_UNIT;
+        // No shell, and the environment as systemd gave it; --no-block returns at once.
+        SpawnOptions so;
+        so.timeout_ms = 30000;
+        auto r = spawn_wait({"systemctl", "--no-block", "start", PREFETCH_UNIT}, so);
+        if (!r)
+                return std::string("warning: cannot run systemctl to start ") + PREFETCH_UNIT + ": " + r.error().message;
+        if (r->status != 0 || r->timed_out)
+                return "warning: " + spawn_failure(std::string("systemctl start ") + PREFETCH_UNIT, *r, so.timeout_ms);
         return std::string("started ") + PREFETCH_UNIT;
 }
 

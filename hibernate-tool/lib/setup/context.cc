@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "parse.hh"
+#include "spawn.hh"
 
 namespace ht {
 
@@ -42,47 +42,16 @@ std::string join_cmd(const std::vector<std::string> &argv)
 // Runs argv (PATH search), stdout → stderr so JSON on stdout stays clean. With chroot_dir,
 Result<int> run_cmd(const std::vector<std::string> &argv, const std::string &chroot_dir, std::string *capture)
 {
-        int pipefd[2] = {-1, -1};
-        if (capture && ::pipe2(pipefd, O_CLOEXEC) < 0)
-                return Error::from_errno(errno, "pipe");
-        std::fflush(stdout);
-        std::fflush(stderr);
-        pid_t pid = ::fork();
-        if (pid < 0)
-                return Error::from_errno(errno, "fork");
-        if (pid == 0) {
-                if (capture)
-                        ::dup2(pipefd[1], 1);
-                else
-                        ::dup2(2, 1);
-                if (!chroot_dir.empty()) {
-                        if (::chroot(chroot_dir.c_str()) < 0 || ::chdir("/") < 0)
-                                ::_exit(127);
-                }
-                ::setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
-                std::vector<char *> a;
-                for (auto &s : argv)
-                        a.push_back(const_cast<char *>(s.c_str()));
-                a.push_back(nullptr);
-                ::execvp(a[0], a.data());
-                ::_exit(127);
-        }
-        if (capture) {
-                ::close(pipefd[1]);
-                char buf[8192];
-                ssize_t n;
-                while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-                        if (n > 0 && capture->size() < (64u << 20))
-                                capture->append(buf, static_cast<size_t>(n));
-                ::close(pipefd[0]);
-        }
-        int status = 0;
-        while (::waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return Error::from_errno(errno, "waitpid");
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status);
-        return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+        SpawnOptions so;
+        so.out = capture ? SpawnOptions::Out::Capture : SpawnOptions::Out::ToStderr;
+        so.chroot_dir = chroot_dir;
+        so.standard_path = true;
+        auto r = spawn_wait(argv, so);
+        if (!r)
+                return r.error();
+        if (capture)
+                *capture = std::move(r->out);
+        return r->status;
 }
 
 // Bind mounts /dev /proc /sys into a target root for the duration of a chroot command and
