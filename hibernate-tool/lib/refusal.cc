@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "refusal.hh"
 
-#include <chrono>
-#include <fcntl.h>
-#include <poll.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "config.hh"
 #include "devices.hh"
@@ -25,49 +20,6 @@ const char *refusal_action_name(RefusalAction a)
         case RefusalAction::Invalidate: return "invalidate";
         }
         return "invalidate";
-}
-
-std::optional<std::string> ask_on_console(const Host &host, const std::string &question, unsigned timeout_sec)
-{
-        if (timeout_sec == 0)
-                return std::nullopt;
-        auto fd = host.open("/dev/console", O_RDWR | O_NOCTTY | O_NONBLOCK);
-        if (!fd || !::isatty(fd->get()))
-                return std::nullopt;
-        (void) ::tcflush(fd->get(), TCIFLUSH);  // keys pressed before the question answer nothing
-        std::string q = "\n" + printable(question) + " ";
-        if (::write(fd->get(), q.data(), q.size()) < 0)
-                return std::nullopt;
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_sec);
-        std::string line;
-        for (;;) {
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                                  std::chrono::steady_clock::now());
-                if (left.count() <= 0)
-                        break;
-                struct pollfd p{fd->get(), POLLIN, 0};
-                int r = ::poll(&p, 1, static_cast<int>(left.count()));
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r <= 0 || !(p.revents & POLLIN))
-                        break;
-                char buf[64];
-                ssize_t n = ::read(fd->get(), buf, sizeof buf);
-                if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                        continue;
-                if (n <= 0)
-                        break;
-                for (ssize_t i = 0; i < n; i++) {
-                        if (buf[i] == '\n' || buf[i] == '\r') {
-                                (void) !::write(fd->get(), "\n", 1);
-                                return line;
-                        }
-                        if (line.size() < 64)
-                                line.push_back(buf[i]);
-                }
-        }
-        (void) !::write(fd->get(), "\n", 1);
-        return std::nullopt;
 }
 
 namespace {

@@ -10,8 +10,9 @@
 //      and where GRUB's environment block lies (record.hh v3): next_entry is set in that
 //      block in place, as GRUB's own save_env does, without mounting anything; at most once
 //      per image (the record counts it, before the block is written);
-//   2. else ask on the console, bounded ([resume] ask_timeout_sec): reboot or power off,
-//      both keeping the image, or discard it and boot;
+//   2. else ask, bounded ([resume] ask_timeout_sec) — through systemd's password agents,
+//      plymouth or the console (ask.hh): reboot or power off, both keeping the image, or
+//      discard it and boot;
 //   3. else (no console, no answer) [resume] refused: invalidate (the default, one clear
 //      message) or poweroff (the image kept, the machine off until someone decides).
 #pragma once
@@ -54,10 +55,9 @@ struct RefusalOutcome {
         std::vector<std::string> warnings; // a step that was tried and failed
 };
 
-// The console question: the answer line, or nullopt (no console, timeout, end of input).
+// The question: the answer line, or nullopt (nobody to ask, timeout, cancelled). The resume
+// helper asks with ask_user (ask.hh): password agents, plymouth or the console.
 using ConsoleAsk = std::function<std::optional<std::string>(const std::string &question, unsigned timeout_sec)>;
-// Asks on the root's /dev/console when it is a terminal (the initramfs console).
-std::optional<std::string> ask_on_console(const Host &host, const std::string &question, unsigned timeout_sec);
 
 // Decides, and does the writes of step 1 (record, then GRUB's block); the caller performs
 // the action (reboot, power off, invalidation).

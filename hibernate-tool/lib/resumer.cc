@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "ask.hh"
 #include "resumer.hh"
 
 #include <algorithm>
@@ -599,7 +600,7 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
                 ri.remaining_ms = remaining;
                 ri.fixture_devs = fixture_devs;
                 ConsoleAsk ask = opts.ask ? opts.ask : ConsoleAsk([&](const std::string &q, unsigned t) {
-                        return ask_on_console(host, q, t);
+                        return ask_user(host, "hibernate-tool:refused", q, t);
                 });
                 // The kernel command line may decide for this boot (as rd.* options do).
                 Config rcfg = cfg;

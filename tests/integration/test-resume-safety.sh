@@ -224,6 +224,53 @@ if grep -q 'Booting on would destroy it' <<<"$ERR"; then fail "[$CASE] asked any
 kept
 rm -f "$R/etc/hibernate-tool/hibernate.toml"
 
+CASE=agent-answers   # systemd is the init (a systemd initrd): the question goes to the password agents
+# The real systemd-tty-ask-password-agent answers it on a terminal, as in a dracut initrd. A
+# private mount namespace with a tmpfs on /run gives the agent the fixture's ask-password
+# directory as /run/systemd/ask-password; nothing of the machine's /run is touched.
+AGENT_PY='
+import os, pty, select, subprocess, sys, time
+answer, root = sys.argv[1], sys.argv[2]
+subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
+os.makedirs("/run/systemd/ask-password")
+os.makedirs(root + "/run/systemd/ask-password", exist_ok=True)
+subprocess.run(["mount", "--bind", root + "/run/systemd/ask-password", "/run/systemd/ask-password"], check=True)
+m, s = pty.openpty()
+agent = subprocess.Popen(["systemd-tty-ask-password-agent", "--watch", "--console=" + os.ttyname(s)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+p = subprocess.Popen(sys.argv[3:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+seen = b""
+deadline = time.time() + 20
+while time.time() < deadline and b"[in " not in seen and p.poll() is None:
+    r, _, _ = select.select([m], [], [], 0.2)
+    if r: seen += os.read(m, 4096)
+if answer != "-": os.write(m, answer.encode() + b"\r")
+out, err = p.communicate(timeout=30)
+left = sorted(os.listdir("/run/systemd/ask-password"))
+agent.terminate(); agent.wait(timeout=10)
+sys.stdout.write(out.decode()); sys.stderr.write(err.decode())
+sys.stderr.write("\nQUESTION:" + seen.decode(errors="replace") + "\nLEFT:" + " ".join(left) + "\n")
+'
+agent_tool() { set +e; OUT=$(unshare -m --propagation private python3 -c "$AGENT_PY" "$@" "$HIBERNATE_TOOL" resume --root "$R" 2>"$TMPERR"); RC=$?; ERR=$(cat "$TMPERR"); set -e; }
+if command -v systemd-tty-ask-password-agent >/dev/null; then
+        prepare
+        tool record --root "$R"
+        hibernate_now 0x11111111 9
+        mv "$R/dev/vdc" "$R/vdc.away"; rm -f "$R/dev/disk/by-uuid/$UUID_VDC"
+        mkdir -p "$R/run/systemd/system"
+        agent_tool p "$R"
+        expect_out "; powering off as asked on the console; image kept"
+        grep -q 'QUESTION:.*Booting on would destroy it' <<<"$ERR" && ok || fail "[$CASE] the agent did not show the question: $ERR"
+        grep -q '^LEFT:$' <<<"$ERR" && ok || fail "[$CASE] the ask file or socket was left behind: $(grep '^LEFT:' <<<"$ERR")"
+        kept
+        agent_tool d "$R"
+        expect_out "image on /dev/vdb invalidated \\(discarded as asked on the console\\)"
+        [ "$(sig "$R/dev/vdb")" = SWAPSPACE ] && ok || fail "[$CASE] not discarded"
+        rm -rf "$R/run/systemd"
+else
+        fail "[$CASE] systemd-tty-ask-password-agent is not installed (package systemd)"
+fi
+
 CASE=recorded-fs-appears-late   # the image kept by the power-off above, the filesystem back late
 prepare
 tool record --root "$R"
