@@ -73,9 +73,14 @@ const char *ask_way_name(AskWay w)
 
 AskWay ask_way(const Host &host)
 {
-        // sd_booted(): systemd is the init when /run/systemd/system/ is a directory.
+        // sd_booted(): systemd is the init when /run/systemd/system/ is a directory. The agents'
+        // way only when an agent can run: dracut adds them only when a module needs them.
         if (auto st = host.lstat("/run/systemd/system"); st && S_ISDIR(st->st_mode))
-                return AskWay::Agents;
+                for (const char *dir : {"/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system",
+                                        "/lib/systemd/system"})
+                        for (const char *unit : {"systemd-ask-password-console.path", "systemd-ask-password-plymouth.path"})
+                                if (host.exists(std::string(dir) + "/" + unit))
+                                        return AskWay::Agents;
         if (host.is_real_root()) {
                 SpawnOptions so;
                 so.out = SpawnOptions::Out::Null;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Asking the user one question at boot, bounded in time, where the boot shows it:
 //   1. systemd's password-agent protocol when systemd is the init (a systemd initrd, e.g.
-//      dracut's): a file under /run/systemd/ask-password names a socket; whichever agent
-//      runs — the console agent, plymouth's, a desktop's — asks and sends the answer there
+//      dracut's) and its console or plymouth agent unit is installed (dracut includes them
+//      only when a module needs them, e.g. crypt): a file under /run/systemd/ask-password
+//      names a socket; whichever agent runs — the console agent, plymouth's — asks and sends
+//      the answer there
 //      (https://systemd.io/PASSWORD_AGENTS/). Echo=1: the answer is not secret.
 //   2. plymouth when its daemon runs (initramfs-tools with a splash screen):
 //      `plymouth ask-question`, which prints the answer.

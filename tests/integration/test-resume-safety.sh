@@ -257,7 +257,8 @@ if command -v systemd-tty-ask-password-agent >/dev/null; then
         tool record --root "$R"
         hibernate_now 0x11111111 9
         mv "$R/dev/vdc" "$R/vdc.away"; rm -f "$R/dev/disk/by-uuid/$UUID_VDC"
-        mkdir -p "$R/run/systemd/system"
+        mkdir -p "$R/run/systemd/system" "$R/usr/lib/systemd/system"
+        : > "$R/usr/lib/systemd/system/systemd-ask-password-console.path"
         agent_tool p "$R"
         expect_out "; powering off as asked on the console; image kept"
         grep -q 'QUESTION:.*Booting on would destroy it' <<<"$ERR" && ok || fail "[$CASE] the agent did not show the question: $ERR"
@@ -266,7 +267,7 @@ if command -v systemd-tty-ask-password-agent >/dev/null; then
         agent_tool d "$R"
         expect_out "image on /dev/vdb invalidated \\(discarded as asked on the console\\)"
         [ "$(sig "$R/dev/vdb")" = SWAPSPACE ] && ok || fail "[$CASE] not discarded"
-        rm -rf "$R/run/systemd"
+        rm -rf "$R/run/systemd" "$R/usr/lib/systemd/system/systemd-ask-password-console.path"
 else
         fail "[$CASE] systemd-tty-ask-password-agent is not installed (package systemd)"
 fi

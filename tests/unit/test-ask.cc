@@ -24,6 +24,9 @@ TEST_CASE("ask: systemd as the init means the password agents; else the console 
         CHECK(ask_way(h) == AskWay::None);
         CHECK_FALSE(ask_user(h, "t:x", "q?", 1));
         r.mkdir("/run/systemd/system");
+        CHECK(ask_way(h) == AskWay::None);  // systemd without an agent: nobody would see it
+        r.mkdir("/usr/lib/systemd/system");
+        r.write("/usr/lib/systemd/system/systemd-ask-password-console.path", "[Path]\n");
         CHECK(ask_way(h) == AskWay::Agents);
         AskWay via = AskWay::None;
         // No agent answers: the bound holds, nothing is left in the directory.
