@@ -17,7 +17,8 @@
 #
 # Functions (and, at the end, the VM test scripts' skip/pass/bad/check/log_has/booted_kernel/guest_checks): dvm_base, dvm_base_key, dvm_rootboot_base BASE, dvm_load_env IMAGE, dvm_grub_entry_for KREL,
 # dvm_clone BASE WORK, dvm_mount WORK MNT, dvm_umount MNT, dvm_cleanup,
-# dvm_install_project WORK BUILD_DIR, dvm_set_step WORK FILE|-, dvm_put WORK SRC DEST [MODE],
+# dvm_install_project WORK BUILD_DIR, dvm_install_deb WORK DEB, dvm_set_step WORK FILE|-,
+# dvm_put WORK SRC DEST [MODE],
 # dvm_grubenv WORK grub-editenv-args..., dvm_boot WORK LOG [TIMEOUT_S] [QEMU_ARGS...],
 # dvm_in_chroot MNT CMD..., dvm_loop_attach IMAGE, dvm_loop_detach DEV.
 # Settings: HT_CACHE, DVM_DIR ($HT_CACHE/debian), DVM_MIRROR, DVM_MEM (1024), DVM_SMP (2),
@@ -289,6 +290,22 @@ dvm_install_project() {
     ldconfig -r "$mnt" || { dvm_umount "$mnt"; rmdir "$mnt"; ht_die "ldconfig -r $mnt failed"; }
     dvm_umount "$mnt"
     rmdir "$mnt"
+}
+
+# dvm_install_deb WORK DEB: install the built package (tests/package/build-deb.sh) into the
+# image with dpkg in a chroot, as apt would on the machine: its maintainer scripts run
+# (units enabled, the initramfs-tools trigger). Nothing is started (no systemd in the chroot).
+dvm_install_deb() {
+    local img=$1 deb=$2 mnt rc=0
+    [[ -f $deb ]] || ht_die "dvm_install_deb: no package $deb"
+    mnt=$(mktemp -d "${TMPDIR:-/tmp}/dvm-mnt.XXXXXX")
+    dvm_mount "$img" "$mnt"
+    install -m 0644 "$deb" "$mnt/tmp/ht-package.deb"
+    dvm_in_chroot "$mnt" dpkg -i /tmp/ht-package.deb >"$img.dpkg.log" 2>&1 || rc=$?
+    rm -f "$mnt/tmp/ht-package.deb"
+    dvm_umount "$mnt"
+    rmdir "$mnt"
+    [[ $rc -eq 0 ]] || ht_die "dpkg -i $(basename "$deb") in $img failed: $(tail -n 20 "$img.dpkg.log")"
 }
 
 # dvm_put WORK SRC DEST [MODE]: copy a host file into the image at DEST.

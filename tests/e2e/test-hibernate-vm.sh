@@ -17,6 +17,12 @@
 #   run 3  the one-shot entry written by run 3a's initramfs (pre's went through the
 #          unmounted /boot in run 2): older kernel, resume, /boot still unmounted
 #   run 4  a normal boot: the default (newer) kernel, nothing left behind
+#   run 5  the host purged the package (dpkg --purge in a chroot): nothing of ours is left
+#          (programs, units, drop-ins, initramfs hook), the initramfs trigger rebuilt the
+#          newest kernel's image without it, setup's /etc edits stay; stock hibernation
+#   run 6  Debian's own initramfs resumes it (marker intact, swap usable)
+# The package is the .deb of this tree (tests/package/build-deb.sh), installed with dpkg -i
+# in a chroot of the image before run 1 (its maintainer scripts enable the gate).
 # The guest side is tests/e2e/vm/hibernate-step.sh; its CHECK-OK/CHECK-FAIL lines count.
 set -euo pipefail
 
@@ -26,7 +32,7 @@ SRC=$(cd "$HT_E2E_DIR/../.." && pwd)
 . "$HT_E2E_DIR/debian-vm.sh"
 
 [[ $EUID -eq 0 ]] || skip "needs root (loop devices, debootstrap)"
-for c in "$HT_QEMU" debootstrap sfdisk losetup mkswap grub-editenv debugfs e2fsck unshare meson ninja; do
+for c in "$HT_QEMU" debootstrap sfdisk losetup mkswap grub-editenv debugfs e2fsck unshare meson ninja dpkg-buildpackage; do
         command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (tools/hibernate-dev installs the DEPS)"
 done
 
@@ -52,17 +58,21 @@ if [[ ! -f $VMBUILD/build.ninja ]]; then
 fi
 ninja -C "$VMBUILD" >/dev/null
 
+# The Debian package of this tree (tests/package/build-deb.sh, cached per source tree: the
+# package suite's test-deb.sh runs first and builds it), installed in the guest with dpkg.
+DEB=$(bash "$SRC/tests/package/build-deb.sh") || ht_die "building the Debian package failed"
+
 WORK="$DIR/work.img"
 LOGS="$DIR/logs"
 rm -rf "$LOGS"; mkdir -p "$LOGS"
 dvm_clone "$BASE" "$WORK"
-dvm_install_project "$WORK" "$VMBUILD"
+dvm_install_deb "$WORK" "$DEB"
+cp "$WORK.dpkg.log" "$LOGS/dpkg-install.log"
 MNT=$(mktemp -d); dvm_mount "$WORK" "$MNT"
-# Enable the gate (what the Debian package's postinst does; the cleanup unit is static,
-# linked into sysinit.target.wants by the install) and rebuild the initramfs of both
-# kernels with our hook.
-systemctl --root="$MNT" enable hibernate-tool-gate.service >/dev/null 2>&1
-check "gate enabled" test -L "$MNT/etc/systemd/system/multi-user.target.wants/hibernate-tool-gate.service"
+# The package's maintainer scripts enabled the gate (dh_installsystemd); the cleanup unit is
+# static, linked into sysinit.target.wants by the package itself.
+check "dpkg -i: package installed" grep -q "^Setting up hibernate-tool" "$LOGS/dpkg-install.log"
+check "gate enabled by the postinst" test -L "$MNT/etc/systemd/system/multi-user.target.wants/hibernate-tool-gate.service"
 check "cleanup pulled in at boot" test -L "$MNT/lib/systemd/system/sysinit.target.wants/hibernate-tool-cleanup.service"
 check "sleep drop-in installed" test -f "$MNT/lib/systemd/system/systemd-hibernate.service.d/50-hibernate-tool.conf"
 # ---- hibernate-tool setup from the host, against the mounted image (an installer's view) --
@@ -246,6 +256,30 @@ dvm_boot "$WORK" "$L4" 600 || true
 check "the next normal boot is back on the default entry" test "$(booted_kernel "$L4")" = "$DVM_KERNEL_NEW"
 check "final step ran" log_has "$L4" "HT-E2E: PHASE final kernel $DVM_KERNEL_NEW"
 guest_checks "$L4"
+
+# ---- run 5/6: the package purged, hibernation is stock Debian's again ----------------------
+SCEN=purge
+MNT=$(mktemp -d); dvm_mount "$WORK" "$MNT"
+set +e
+dvm_in_chroot "$MNT" dpkg --purge hibernate-tool >"$LOGS/dpkg-purge.log" 2>&1; RC=$?
+set -e
+check "dpkg --purge hibernate-tool" test "$RC" -eq 0
+check "purge: no program left" test ! -e "$MNT/usr/sbin/hibernate-tool" -a ! -e "$MNT/usr/sbin/hibernate-check"
+check "purge: no unit, drop-in, link or hook of ours left" bash -c '! find "$1/etc/systemd" "$1/lib/systemd" "$1/usr/lib/systemd" "$1/usr/share/initramfs-tools" "$1/etc/initramfs-tools/hooks" -name "*hibernate-tool*" 2>/dev/null | grep -q .' _ "$MNT"
+check "purge: the initramfs trigger rebuilt the newest kernel's image without our hook" bash -c '! grep -q hibernate-tool <(dvm_in_chroot "$1" lsinitramfs "/boot/initrd.img-$2")' _ "$MNT" "$DVM_KERNEL_NEW"
+check "purge: what setup wrote stays until setup --undo (README.Debian)" grep -q "resume=UUID=$DVM_SWAP_UUID" "$MNT/boot/grub/grub.cfg"
+echo purged > "$MNT/var/lib/ht-e2e/phase"
+dvm_umount "$MNT"; rmdir "$MNT"
+L5="$LOGS/run5.log"
+dvm_boot "$WORK" "$L5" 900 || true
+check "run 5: the default kernel" test "$(booted_kernel "$L5")" = "$DVM_KERNEL_NEW"
+check "run 5: stock hibernation started" log_has "$L5" 'HT-E2E: HIBERNATE-STOCK'
+guest_checks "$L5"
+L6="$LOGS/run6.log"
+dvm_boot "$WORK" "$L6" 900 || true
+check "run 6: Debian's own initramfs resumed the image" log_has "$L6" 'HT-E2E: RESUMED-STOCK kernel'
+check "run 6: our helper is not in that boot" bash -c '! grep -aq "hibernate-tool:" "$1"' _ "$L6"
+guest_checks "$L6"
 
 PRE=$(grep -a 'HT-E2E: TIMING' "$L2" | sed 's/.*pre_ms=\([0-9]*\).*/\1/' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 POST=$(grep -a 'HT-E2E: TIMING' "$L2" | sed 's/.*post_ms=\([0-9]*\).*/\1/' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')

@@ -5,7 +5,7 @@
 # sysinit.target.wants link, the sleep-service drop-ins, man pages, the initramfs-tools
 # hook, the dracut module, the generator, bash completion; the maintainer scripts that
 # debhelper generated (gate enabled and started, systemd reloaded, update-initramfs trigger).
-# HT_DEB_KEEP=DIR keeps the scratch tree and the .deb there.
+# The .deb is built by tests/package/build-deb.sh (cached per source tree).
 set -uo pipefail
 SRC=$(cd "${SRCDIR:-$(dirname "$0")/../..}" && pwd)
 need() {
@@ -15,40 +15,23 @@ need() {
 for c in dpkg-buildpackage dh lintian dpkg-deb; do command -v "$c" >/dev/null || need "$c missing (apt-get install debhelper lintian dpkg-dev)"; done
 [ -f "$SRC/debian/control" ] || need "no debian/ in $SRC"
 
-if [ -n "${HT_DEB_KEEP:-}" ]; then T=$HT_DEB_KEEP; rm -rf "$T"; mkdir -p "$T"; else
-        T=$(mktemp -d /tmp/ht-deb-XXXXXX); trap 'rm -rf "$T"' EXIT; fi
+T=$(mktemp -d /tmp/ht-deb-XXXXXX); trap 'rm -rf "$T"' EXIT
 P=0 F=0
 ok() { P=$((P + 1)); echo "ok   $*"; }
 fail() { F=$((F + 1)); echo "FAIL $*"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
 
-# The scratch tree: what git knows about (tracked, and untracked but not ignored: the work
-# in progress is what gets packaged), else everything but build directories.
-B="$T/hibernate-tool"
-mkdir -p "$B"
-if git -C "$SRC" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-        (cd "$SRC" && git ls-files -z --cached --others --exclude-standard |
-                grep -zEv '^(debian/(\.debhelper/|hibernate-tool/|tmp/|files$|debhelper-build-stamp$|.*\.substvars$|.*\.debhelper\.log$)|obj-)' |
-                xargs -0 tar --no-recursion -cf - 2>/dev/null) | tar -xf - -C "$B" || { echo "cannot copy $SRC"; exit 1; }
+# The build (tests/package/build-deb.sh): a scratch copy of what git knows about (the work
+# in progress is what gets packaged), cached by that tree's content so the VM tests that
+# install the package reuse it; nocheck unless HT_DEB_CHECK=1.
+if DEB=$(bash "$SRC/tests/package/build-deb.sh" 2>"$T/build.err"); then
+        ok "dpkg-buildpackage -us -uc -b: $(grep -E 'took|cached' "$T/build.err" | tail -n1)"
 else
-        tar -C "$SRC" --exclude='./build*' --exclude=./.git -cf - . | tar -xf - -C "$B"
-fi
-
-# nocheck: the unit tests are built and run by the unit suite already, and compiling them
-# again is about a third of the package build; HT_DEB_CHECK=1 builds and runs them
-# (debian/rules: `meson test --suite unit` in dh_auto_test).
-opts="parallel=$(nproc 2>/dev/null || echo 1)"
-[ -n "${HT_DEB_CHECK:-}" ] || opts="$opts nocheck"
-start=$(date +%s)
-if (cd "$B" && DEB_BUILD_OPTIONS="$opts ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1; then
-        ok "DEB_BUILD_OPTIONS='$opts' dpkg-buildpackage -us -uc -b ($(($(date +%s) - start)) s)"
-else
-        tail -n 60 "$T/build.log"; fail "dpkg-buildpackage -us -uc -b"
+        cat "$T/build.err"; fail "dpkg-buildpackage -us -uc -b"
         echo "$P passed, $F failed"; exit 1
 fi
-DEB=$(ls "$T"/hibernate-tool_*.deb 2>/dev/null | head -n1)
-CHANGES=$(ls "$T"/hibernate-tool_*.changes 2>/dev/null | head -n1)
-[ -n "$DEB" ] && [ -n "$CHANGES" ] || { fail "no .deb/.changes in $T"; echo "$P passed, $F failed"; exit 1; }
+CHANGES=$(ls "$(dirname "$DEB")"/hibernate-tool_*.changes 2>/dev/null | head -n1)
+[ -n "$DEB" ] && [ -f "$DEB" ] && [ -n "$CHANGES" ] || { fail "no .deb/.changes from build-deb.sh"; echo "$P passed, $F failed"; exit 1; }
 
 # lintian: no error, no warning (info and pedantic are printed, not fatal).
 start=$(date +%s)
@@ -119,6 +102,5 @@ check "update-initramfs trigger (activate-noawait)" grep -qx 'activate-noawait u
 check "Depends: from shlibs (libc6, libblkid1, libmount1)" bash -c 'd=$(dpkg-deb -f "$1" Depends);
         [[ $d == *libc6* && $d == *libblkid1* && $d == *libmount1* ]]' _ "$DEB"
 check "Recommends: initramfs-tools | dracut" bash -c '[ "$(dpkg-deb -f "$1" Recommends)" = "initramfs-tools | dracut" ]' _ "$DEB"
-[ -n "${HT_DEB_KEEP:-}" ] && echo "kept in $T"
 echo "$P passed, $F failed"
 [ "$F" -eq 0 ]

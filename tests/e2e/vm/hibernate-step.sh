@@ -8,6 +8,7 @@
 #   /boot unmounted, `systemctl hibernate` (#2).
 # After resume #2: marker intact, /boot still unmounted; done (power-off).
 # Boot 2 (a normal boot): back on the default entry, nothing left behind.
+# After the host purged the package: stock hibernation (systemd + initramfs-tools), resumed.
 set -u
 PHASE_FILE=/var/lib/ht-e2e/phase
 mkdir -p /var/lib/ht-e2e
@@ -39,6 +40,29 @@ wait_gate() {  # present|absent
 }
 SWAP_P3=$(blkid -t TYPE=swap -o device | grep -E 'vda3$')
 SWAP_P4=$(blkid -t TYPE=swap -o device | grep -E 'vda4$')
+
+# After the host purged the package (test-hibernate-vm.sh, run 5): nothing of ours is left
+# and hibernation is stock Debian's (systemd-sleep, initramfs-tools' own resume script).
+if [ "$(cat $PHASE_FILE 2>/dev/null)" = purged ]; then
+        say "PHASE purged kernel $(uname -r)"
+        check purged-no-tool sh -c '! command -v hibernate-tool && ! command -v hibernate-check'
+        check purged-no-dropin sh -c '! systemctl cat systemd-hibernate.service --no-pager | grep -q hibernate-tool'
+        check purged-no-units sh -c '! systemctl list-unit-files --no-legend | grep -q hibernate-tool'
+        check purged-no-gate test ! -e $gate
+        check purged-initramfs-clean sh -c '! lsinitramfs /boot/initrd.img-$(uname -r) | grep -q hibernate-tool'
+        check purged-initramfs-stock-resume sh -c 'lsinitramfs /boot/initrd.img-$(uname -r) | grep -q "scripts/local-premount/resume"'
+        head -c 4M /dev/urandom > /dev/shm/marker
+        MARK=$(sha256sum < /dev/shm/marker)
+        echo stock-hibernated > $PHASE_FILE; sync
+        say "HIBERNATE-STOCK $(date +%s)"
+        /usr/lib/ht-e2e/hibernate; rc=$?
+        check stock-hibernate-ok test "$rc" -eq 0
+        say "RESUMED-STOCK kernel $(uname -r)"
+        check stock-marker test "$MARK" = "$(sha256sum < /dev/shm/marker)"
+        check stock-swap-usable sh -c 'swapon --show=NAME --noheadings | grep -q .'
+        echo stock-done > $PHASE_FILE; sync
+        exit 0
+fi
 
 if [ "$(cat $PHASE_FILE 2>/dev/null)" = done ]; then
         say "PHASE final kernel $(uname -r)"
