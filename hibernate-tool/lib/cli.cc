@@ -228,7 +228,7 @@ const VerbHelp VERBS[] = {
          "gets low, when the system swaps, and on SIGTERM.\n"
          "  --record          record the working set now (what pre does), do not prefetch\n"
          "Exit status: 0 (also with nothing to prefetch), 1 --record failed, 2 usage error.\n"},
-        {"setup", "configure swap, resume target, GRUB and the initramfs ('setup --help')", nullptr, nullptr},
+        {"setup", "configure swap, resume target, boot loader and initramfs ('setup --help')", nullptr, nullptr},
 };
 
 const VerbHelp *find_verb(const std::string &name)
