@@ -9,7 +9,7 @@
 #include "json.hh"
 #include "parse.hh"
 #include "pe.hh"
-#include "setup/context.hh"
+#include "spawn.hh"
 
 namespace ht {
 
@@ -182,10 +182,16 @@ std::vector<LoaderEntry> read_loader_entries(const Host &host)
 std::vector<LoaderEntry> list_loader_entries(const Host &host, std::string *source)
 {
         if (host.is_real_root()) {
-                std::string json;
-                auto r = run_cmd({"bootctl", "--no-pager", "--json=short", "list"}, "", &json);
-                if (r && *r == 0)
-                        if (auto list = parse_bootctl_list(json); list && !list->empty()) {
+                // Bounded (pre runs it right before the machine hibernates); its complaints
+                // (no ESP found, …) are not ours to show: the files are read then.
+                SpawnOptions so;
+                so.out = SpawnOptions::Out::Capture;
+                so.stderr_null = true;
+                so.timeout_ms = 30000;
+                so.capture_limit = 4u << 20;
+                auto r = spawn_wait({"bootctl", "--no-pager", "--json=short", "list"}, so);
+                if (r && r->status == 0 && !r->timed_out)
+                        if (auto list = parse_bootctl_list(r->out); list && !list->empty()) {
                                 // bootctl (252) reports a UKI's os-release version, not its
                                 // kernel: the kernel release is read from the image itself.
                                 for (auto &e : *list)
