@@ -20,6 +20,7 @@
 #include "host.hh"
 #include "mounts.hh"
 #include "parse.hh"
+#include "sdboot.hh"
 #include "testhooks.hh"
 
 
@@ -455,8 +456,6 @@ std::optional<std::string> read_loader_efi_string(const Host &host, const std::s
         return out;
 }
 
-namespace {
-
 bool is_recovery(const std::string &title, const std::string &cmdline)
 {
         std::string t = title;
@@ -510,6 +509,8 @@ bool boots_release(const Host &host, const std::string &kernel, const std::strin
         auto r = bzimage_release(*head);
         return r && *r == release;
 }
+
+namespace {
 
 GrubEnvPlace grubenv_place(const Host &host, const std::string &grubdir)
 {
@@ -567,12 +568,6 @@ const BlsEntry *pick_bls(const Host &host, const std::vector<BlsEntry> &entries,
         return best;
 }
 
-bool efi_loader_is_sdboot(const Host &host)
-{
-        auto v = read_loader_efi_string(host, "LoaderInfo");
-        return v && v->find("systemd-boot") != std::string::npos;
-}
-
 Result<std::vector<BlsEntry>> read_bls_dir(const Host &host, const std::string &dir)
 {
         auto names = host.list_dir(dir);
@@ -603,27 +598,10 @@ Result<BootTarget> find_boot_target(const Host &host, const std::string &release
         if (release.empty())
                 return Error{EINVAL, "the running kernel's release is unknown"};
 
-        // systemd-boot (it says so in LoaderInfo): BLS entries on the ESP / XBOOTLDR.
-        if (efi_loader_is_sdboot(host)) {
-                for (const char *esp : {"/efi", "/boot", "/boot/efi"}) {
-                        std::string dir = std::string(esp) + "/loader/entries";
-                        auto entries = read_bls_dir(host, dir);
-                        if (!entries)
-                                continue;
-                        const BlsEntry *best = pick_bls(host, *entries, esp, release);
-                        if (!best)
-                                return Error{ESRCH, "no systemd-boot entry in " + dir + " boots kernel " + release};
-                        BootTarget t;
-                        t.loader = BootLoader::SystemdBoot;
-                        t.entry_id = best->id + ".conf";
-                        t.title = best->title;
-                        t.kernel = best->linux;
-                        t.cmdline = best->options;
-                        t.config = dir + "/" + best->id + ".conf";
-                        return t;
-                }
-                return Error{ENOENT, "systemd-boot is the boot loader but no loader/entries directory was found"};
-        }
+        // systemd-boot: it says so in LoaderInfo, or (no LoaderInfo: --root, a chroot)
+        // there is no GRUB configuration but kernel-install's entries on the ESP / XBOOTLDR.
+        if (efi_loader_is_sdboot(host) || (!grub_config_path(host) && has_loader_entries(host)))
+                return find_sdboot_target(host, release);
 
         auto found = grub_config_path(host);
         if (!found)

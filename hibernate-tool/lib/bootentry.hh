@@ -99,6 +99,12 @@ std::optional<std::string> grub_config_path(const Host &host);
 // the 4-byte attribute word, up to the first NUL; non-ASCII characters become '?'.
 std::optional<std::string> read_loader_efi_string(const Host &host, const std::string &name);
 
+// A recovery / rescue / fallback entry (title or command line): chosen last.
+bool is_recovery(const std::string &title, const std::string &cmdline);
+// The kernel file `kernel` (a boot loader path, looked up under /boot and /) is
+// vmlinuz-<release> or a bzImage that carries that release.
+bool boots_release(const Host &host, const std::string &kernel, const std::string &release);
+
 // Finds the entry that boots kernel `release`: an entry whose kernel file is
 // vmlinuz-<release>, or whose bzImage carries that release; recovery entries last.
 // Errors: ENOENT when no boot loader configuration is found, ESRCH when none boots it.

@@ -212,9 +212,13 @@ const VerbHelp VERBS[] = {
          "and the desktop offer hibernation only when it is safe.\n"
          "  --watch           stay running and re-evaluate on swap, mount and config changes\n"
          "Exit status: 0 done, 1 failed, 2 usage error.\n"},
-        {"boot-entry", "show the boot loader entry that boots the running kernel", "boot-entry [--json[=MODE]]",
-         "Shows the boot loader entry that boots the running kernel, and the GRUB environment\n"
-         "block the one-shot entry is written to.\n"
+        {"boot-entry", "show the boot loader entry that boots the running kernel",
+         "boot-entry [--kernel RELEASE] [--json[=MODE]]",
+         "Shows the boot loader entry that boots the running kernel (GRUB, BLS, systemd-boot\n"
+         "Type #1 entries and unified kernel images), and the GRUB environment block the\n"
+         "one-shot entry is written to.\n"
+         "  --kernel RELEASE  the entry of that kernel release instead (the kernel-install\n"
+         "                    plugin checks a newly installed kernel's entry with it)\n"
          "Exit status: 0 found, 1 not found, 2 usage error.\n"},
         {"prefetch", "after resume: bring the working set pre recorded back into memory",
          "prefetch [--record] [--json[=MODE]]",
@@ -224,7 +228,7 @@ const VerbHelp VERBS[] = {
          "gets low, when the system swaps, and on SIGTERM.\n"
          "  --record          record the working set now (what pre does), do not prefetch\n"
          "Exit status: 0 (also with nothing to prefetch), 1 --record failed, 2 usage error.\n"},
-        {"setup", "configure swap, resume target, GRUB and the initramfs ('setup --help')", nullptr, nullptr},
+        {"setup", "configure swap, resume target, boot loader and initramfs ('setup --help')", nullptr, nullptr},
 };
 
 const VerbHelp *find_verb(const std::string &name)
@@ -280,6 +284,13 @@ Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
                         if (has_control(*v))
                                 return Error{EINVAL, "--boot-entry contains control characters"};
                         o.boot_entry = *v;
+                } else if (a.is("--kernel")) {
+                        auto v = a.value();
+                        if (!v)
+                                return v.error();
+                        if (v->empty() || has_control(*v) || v->find('/') != std::string::npos)
+                                return Error{EINVAL, "--kernel must be a kernel release (no '/', no control characters)"};
+                        o.kernel = *v;
                 } else if (a.is("--mode")) {
                         auto v = a.value();
                         if (!v)
@@ -317,6 +328,8 @@ Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args)
                 return Error{EINVAL, "'setup' must come first: hibernate-tool setup [OPTIONS]"};
         if (!o.boot_entry.empty() && o.verb != "record")
                 return Error{EINVAL, "--boot-entry applies to record only"};
+        if (!o.kernel.empty() && o.verb != "boot-entry")
+                return Error{EINVAL, "--kernel applies to boot-entry only"};
         if (o.dry_run && o.verb != "resume" && o.verb != "pre")
                 return Error{EINVAL, "--dry-run applies to resume and pre only"};
         if (!o.mode.empty() && o.verb != "pre")

@@ -84,6 +84,7 @@ struct ToolOptions : CommonOptions {
         bool watch = false;  // gate --watch
         bool record = false;  // prefetch --record
         std::string boot_entry;  // record: --boot-entry ID
+        std::string kernel;      // boot-entry: --kernel RELEASE
         bool dry_run = false;
 };
 Result<ToolOptions> parse_tool_args(const std::vector<std::string> &args);

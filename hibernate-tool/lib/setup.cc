@@ -12,6 +12,7 @@
 #include "fiemap.hh"
 #include "json.hh"
 #include "parse.hh"
+#include "setup/kernelinstall.hh"
 
 namespace ht {
 
@@ -62,11 +63,34 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
         rep.resume_device = "UUID=" + s.uuid;
         rep.offset = s.offset;
 
-        // Boot loader mode.
+        // Boot loader mode. systemd-boot (LoaderInfo says so) or a kernel-install layout
+        // without GRUB: /etc/kernel/cmdline and kernel-install.
         bool bls = is_bls(c);
         bool grub_default_exists = c.is_file(GRUB_DEFAULT);
+        bool grub_present = grub_default_exists || c.is_file("/usr/sbin/grub-mkconfig") ||
+                            c.is_file("/usr/sbin/grub2-mkconfig");
+        bool kinstall = uses_kernel_install(c, grub_present || bls);
         bool dropin = false;
-        if (bls) {
+        // /etc/kernel/cmdline as it is, or (absent) what kernel-install would have used.
+        std::optional<std::string> kcmd_base;
+        if (kinstall) {
+                bls = false;
+                rep.bootloader = "kernel-install";
+                auto cur = c.read(KERNEL_CMDLINE);
+                if (!cur)
+                        return refuse(rep, cur.error().message);
+                if (*cur) {
+                        kcmd_base = **cur;
+                } else {
+                        std::string from;
+                        auto b = kernel_cmdline_base(c, &from);
+                        if (!b)
+                                return refuse(rep, b.error().message);
+                        kcmd_base = *b;
+                        rep.notes.push_back(std::string(KERNEL_CMDLINE) + " is created from " + from +
+                                            ", as kernel-install would read it");
+                }
+        } else if (bls) {
                 rep.bootloader = "grubby";
         } else if (grub_default_exists || c.is_file("/usr/sbin/grub-mkconfig") || c.is_file("/usr/sbin/grub2-mkconfig")) {
                 dropin = c.is_dir("/etc/default/grub.d");
@@ -82,8 +106,9 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                 if (!dropin && !grub_default_exists)
                         return refuse(rep, "GRUB is installed but /etc/default/grub is missing; cannot set resume=");
         } else {
-                return refuse(rep, "no supported boot loader configuration: neither /etc/default/grub (GRUB) "
-                                   "nor BLS entries with grubby; add " + resume_kernel_args(s.uuid, s.offset) +
+                return refuse(rep, "no supported boot loader configuration: neither /etc/default/grub (GRUB), "
+                                   "nor BLS entries with grubby, nor systemd-boot / kernel-install entries on "
+                                   "/efi, /boot or /boot/efi; add " + resume_kernel_args(s.uuid, s.offset) +
                                    " to the kernel command line yourself");
         }
         bool itools = c.is_file("/usr/sbin/update-initramfs") || c.is_dir("/etc/initramfs-tools");
@@ -131,7 +156,10 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                                         return st.error();
                         }
                 }
-                if (!bls) {
+                if (kinstall) {
+                        if (auto st = add(KERNEL_CMDLINE, kernel_cmdline_with(*kcmd_base, args), "kernel-cmdline"); !st)
+                                return st.error();
+                } else if (!bls) {
                         if (dropin) {
                                 if (auto st = add(GRUB_DROPIN, grub_dropin_text(args), "grub"); !st)
                                         return st.error();
@@ -187,8 +215,23 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                 grubby_needed = true;
         }
 
-        auto regen = regen_commands(c, true, true, bls);
-        bool anything = !plan0->empty() || rep.swap_created || grubby_needed;
+        bool kinstall_needed = false;
+        if (kinstall) {
+                std::vector<std::string> ukis;
+                kinstall_needed = placeholder || !loader_entries_have(c, args_final, &ukis);
+                for (auto &u : ukis)
+                        rep.notes.push_back("the unified kernel image " + u + " has its command line built in, without " +
+                                            args_final + "; rebuild it (UKI builders read " +
+                                            std::string(KERNEL_CMDLINE) + ")");
+        }
+
+        auto regen = regen_commands(c, !kinstall, true, bls);
+        // kernel-install last: it copies the regenerated initrd and writes each entry's
+        // options from /etc/kernel/cmdline.
+        if (kinstall)
+                for (auto &cmd : kernel_install_commands(c))
+                        regen.push_back(cmd);
+        bool anything = !plan0->empty() || rep.swap_created || grubby_needed || kinstall_needed;
         std::vector<std::vector<std::string>> grubby_cmds;
         if (grubby_needed) {
                 std::string a = placeholder ? "resume=UUID=" + s.uuid + " resume_offset=<offset-after-allocation>" : args_final;

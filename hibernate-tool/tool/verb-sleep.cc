@@ -82,7 +82,7 @@ int verb_gate(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptions
 
 int verb_boot_entry(const ht::Host &host, const ht::Config &, const ht::ToolOptions &o)
 {
-        auto rel = host.read_line("/proc/sys/kernel/osrelease");
+        auto rel = o.kernel.empty() ? host.read_line("/proc/sys/kernel/osrelease") : o.kernel;
         auto boot = ht::BootAccess::open(host);
         if (!boot) {
                 std::fprintf(stderr, "hibernate-tool: %s\n", boot.error().message.c_str());

@@ -64,6 +64,8 @@ expect /usr/share/initramfs-tools/hooks/hibernate-tool
 expect /usr/share/initramfs-tools/scripts/local-premount/hibernate-tool
 expect /usr/lib/dracut/modules.d/90hibernate-tool/module-setup.sh
 expect /usr/lib/dracut/modules.d/90hibernate-tool/hibernate-tool-resume.sh
+# The kernel-install plugin (runs after 90-loaderentry.install).
+expect /usr/lib/kernel/install.d/95-hibernate-tool.install
 # The drop-in that leaves out dracut's own resume module is written by `setup` when it
 # configures a dracut machine, never shipped always-on: only an example is installed.
 expect /usr/share/hibernate-tool/examples/dracut.conf.d/90-hibernate-tool.conf

@@ -6,6 +6,7 @@
 
 #include "setup.hh"
 #include "setup/hash.hh"
+#include "setup/kernelinstall.hh"
 
 using namespace ht;
 
@@ -338,4 +339,26 @@ TEST_CASE("setup: JSON report")
         CHECK(j.find("\"error\":\"bad \\\"thing\\\"\"") != std::string::npos);
         CHECK(j.find("\"swap\":null") != std::string::npos);
         CHECK(j.find("\"exit\":1") != std::string::npos);
+}
+
+TEST_CASE("setup: /etc/kernel/cmdline edited as kernel-install reads it")
+{
+        // 90-loaderentry.install's fallback: /proc/cmdline without BOOT_IMAGE= and initrd=.
+        CHECK(kernel_install_proc_words("BOOT_IMAGE=/vmlinuz-6.1 root=UUID=1 ro\tquiet initrd=\\initrd.img x_initrd=1\n") ==
+              "root=UUID=1 ro quiet x_initrd=1");
+        CHECK(kernel_install_proc_words("") == "");
+        // resume words replaced on every line, ours on the last line with words.
+        CHECK(kernel_cmdline_with("root=UUID=1 ro resume=/dev/sda2 quiet\n", "resume=UUID=9") ==
+              "root=UUID=1 ro quiet resume=UUID=9\n");
+        CHECK(kernel_cmdline_with("root=UUID=1 resume_offset=5\nquiet  \n\n", "resume=UUID=9 resume_offset=7") ==
+              "root=UUID=1\nquiet resume=UUID=9 resume_offset=7\n\n");
+        CHECK(kernel_cmdline_with("", "resume=UUID=9") == "resume=UUID=9\n");
+        CHECK(kernel_cmdline_with("\n \n", "resume=UUID=9") == "resume=UUID=9\n");
+        CHECK(kernel_cmdline_with("root=UUID=1", "resume=UUID=9") == "root=UUID=1 resume=UUID=9\n");
+        // Idempotent: the result edited again is the same.
+        std::string once = kernel_cmdline_with("root=UUID=1 ro\n", "resume=UUID=9 resume_offset=7");
+        CHECK(kernel_cmdline_with(once, "resume=UUID=9 resume_offset=7") == once);
+        CHECK(cmdline_has_resume_args("root=UUID=1 resume=UUID=9 resume_offset=7", "resume=UUID=9 resume_offset=7"));
+        CHECK_FALSE(cmdline_has_resume_args("root=UUID=1 resume=UUID=9", "resume=UUID=9 resume_offset=7"));
+        CHECK_FALSE(cmdline_has_resume_args("resume=UUID=9 resume=UUID=9", "resume=UUID=9"));
 }

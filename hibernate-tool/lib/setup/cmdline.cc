@@ -190,7 +190,6 @@ Result<std::vector<std::string>> grubby_files(const Ctx &c)
 
 Result<bool> bls_entries_have(const Ctx &c, const std::string &args)
 {
-        auto want = parse_cmdline(args);
         auto files = grubby_files(c);
         if (!files)
                 return files.error();
@@ -214,17 +213,23 @@ Result<bool> bls_entries_have(const Ctx &c, const std::string &args)
                                 opts = line.substr(7);
                         i = nl == std::string::npos ? t->size() : nl + 1;
                 }
-                Cmdline have(opts);
-                for (auto &w : want)
-                        if (have.value(w.key) != w.value)
-                                return false;
-                unsigned n = 0;
-                for (auto &a : have.args())
-                        n += a.key == "resume" || a.key == "resume_offset";
-                if (n != want.size())
+                if (!cmdline_has_resume_args(opts, args))
                         return false;
         }
         return any;
+}
+
+bool cmdline_has_resume_args(std::string_view options, const std::string &args)
+{
+        auto want = parse_cmdline(args);
+        Cmdline have(options);
+        for (auto &w : want)
+                if (have.value(w.key) != w.value)
+                        return false;
+        unsigned n = 0;
+        for (auto &a : have.args())
+                n += a.key == "resume" || a.key == "resume_offset";
+        return n == want.size();
 }
 
 }  // namespace ht

@@ -45,6 +45,8 @@ bool has_grubby(const Ctx &c);
 bool is_bls(const Ctx &c);
 // Files grubby may change: saved for a byte-exact undo.
 Result<std::vector<std::string>> grubby_files(const Ctx &c);
+// options has exactly the resume words of args (resume=, resume_offset=), no others.
+bool cmdline_has_resume_args(std::string_view options, const std::string &args);
 // Every BLS entry has exactly args' resume words (an error: an entry cannot be read).
 Result<bool> bls_entries_have(const Ctx &c, const std::string &args);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "setup/undo.hh"
 
+#include <algorithm>
 #include <cstring>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include "parse.hh"
 #include "setup/cmdline.hh"
 #include "setup/diff.hh"
+#include "setup/kernelinstall.hh"
 #include "setup/manifest.hh"
 #include "setup/regenerate.hh"
 
@@ -102,6 +104,12 @@ void run_undo(Ctx &c)
         }
         bool changes = !plan.empty() || !swap_present.empty();
         auto regen = regen_commands(c, true, true, false);
+        // The entries were written from /etc/kernel/cmdline: kernel-install writes them again
+        // from the restored file.
+        if (!m->grubby && std::any_of(m->files.begin(), m->files.end(),
+                                      [](const ManifestFile &f) { return f.path == KERNEL_CMDLINE; }))
+                for (auto &cmd : kernel_install_commands(c))
+                        regen.push_back(cmd);
         if (c.o.dry_run) {
                 rep.changed = changes;
                 for (auto &f : swap_present) {
