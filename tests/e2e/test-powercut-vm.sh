@@ -133,7 +133,8 @@ check "after the cut: no signature (SWAPSPACE2)" test "$(swap_sig)" = SWAPSPACE2
 SCEN=B-after-write-cut
 boot B 900 'PM: S\|$' -no-shutdown
 check "boots the default kernel" test "$(booted_kernel "$LOG")" = "$DVM_KERNEL_NEW"
-check "helper: no image, a normal boot" log_has "$LOG" 'hibernate-tool: not resuming: no hibernation image on /dev/vda3'
+check "helper: no image, a normal boot; pre's record cleared" \
+        log_has "$LOG" 'hibernate-tool: not resuming: no hibernation image on /dev/vda3; stale hibernation record cleared'
 check "no image load" not_in_log "$LOG" 'PM: (Loading|Image loading)'
 check "the step ran anew (normal boot)" log_has "$LOG" 'HT-E2E: BOOTED-NORMALLY after cut-write'
 SCEN=B-cut-done
@@ -162,12 +163,20 @@ check "QEMU killed on the loading progress line (power cut)" test "$DVM_BOOT_KIL
 check "cut before the image was read ('Image loading done' missing)" not_in_log "$LOG" 'PM: Image loading done'
 guest_checks "$LOG"
 check "after the cut: the kernel had reset the signature (SWAPSPACE2)" test "$(swap_sig)" = SWAPSPACE2
+# The helper bound pre's record to image #3 before the kernel read it: kept for scenario 5.
+STALE_REC="$DIR/stale-record.bin"
+LOOP=$(dvm_loop_attach "$WORK"); DVM_LOOPS+=("$LOOP")
+dd if="${LOOP}p3" of="$STALE_REC" bs=1 skip=2048 count=2008 status=none
+dvm_loop_detach "$LOOP"
+check "the record is bound to image #3 (HTRECORD, state 1 = bound)" \
+        test "$(head -c 8 "$STALE_REC")/$(od -An -t u1 -j 92 -N 1 "$STALE_REC" | tr -d ' ')" = HTRECORD/1
 
 # ---- boot E: normal boot; cut while pre writes the boot entry -------------------------------
 SCEN=E-after-read-cut
 boot E 900 'hibernate-tool: test hook: paused at grubenv-written'
 check "boots the default kernel" test "$(booted_kernel "$LOG")" = "$DVM_KERNEL_NEW"
-check "helper: no image, a normal boot" log_has "$LOG" 'hibernate-tool: not resuming: no hibernation image on /dev/vda3'
+check "helper: no image, a normal boot; boot D's bound record cleared" \
+        log_has "$LOG" 'hibernate-tool: not resuming: no hibernation image on /dev/vda3; stale hibernation record cleared'
 check "the step ran anew (normal boot)" log_has "$LOG" 'HT-E2E: BOOTED-NORMALLY after cut-read'
 SCEN=E-cut-pre
 check "QEMU killed on pre's pause line (power cut)" test "$DVM_BOOT_KILLED" = 1
@@ -175,12 +184,40 @@ check "no hibernation started" not_in_log "$LOG" 'PM: hibernation: hibernation e
 guest_checks "$LOG"
 check "after the cut: no image (SWAPSPACE2)" test "$(swap_sig)" = SWAPSPACE2
 
-# ---- boot F: normal boot; power-off ---------------------------------------------------------
+# ---- boot F: normal boot; a hibernation without pre --------------------------------------------
 SCEN=F-after-pre-cut
 boot F 900
 check "boots the default kernel" test "$(booted_kernel "$LOG")" = "$DVM_KERNEL_NEW"
-check "helper: no image, a normal boot" log_has "$LOG" 'hibernate-tool: not resuming: no hibernation image on /dev/vda3'
+check "helper: no image, no record (pre stopped before writing it), a normal boot" \
+        log_has "$LOG" 'hibernate-tool: not resuming: no hibernation image on /dev/vda3$'
 check "the step ran anew (normal boot)" log_has "$LOG" 'HT-E2E: BOOTED-NORMALLY after cut-pre'
+SCEN=F-stale-record
+check "echo disk: the image written, powered off" \
+        bash -c 'grep -aq "PM: Image saving done" "$1" && grep -aq "reboot: Power down" "$1"' _ "$LOG"
+check "QEMU exited by itself (power-off)" test "$DVM_BOOT_KILLED/$DVM_BOOT_RC" = 0/0
+guest_checks "$LOG"
+# Scenario 5 (issue 10, point 1): the image has no record of its own; the host puts boot D's
+# record back (bound to image #3, written two boots and mount counts ago), as if nothing had
+# cleared it. The helper must see that it speaks for another image and resume.
+LOOP=$(dvm_loop_attach "$WORK"); DVM_LOOPS+=("$LOOP")
+ht_read_header "${LOOP}p3"
+check "an image is waiting (S1SUSPEND)" test "$HDR_SIG" = S1SUSPEND
+check "no record in its header (no pre)" \
+        test "$(dd if="${LOOP}p3" bs=1 skip=2048 count=8 status=none | tr -d '\0')" = ""
+dd if="$STALE_REC" of="${LOOP}p3" bs=1 seek=2048 conv=notrunc,fsync status=none
+check "the stale record is in the header" \
+        test "$(dd if="${LOOP}p3" bs=1 skip=2048 count=8 status=none)" = HTRECORD
+dvm_loop_detach "$LOOP"
+
+# ---- boot G: resumes the image without its own record; power-off ------------------------------
+SCEN=G-stale-record
+boot G 900
+check "boots the default kernel" test "$(booted_kernel "$LOG")" = "$DVM_KERNEL_NEW"
+check "helper: the record belongs to an earlier image, ignored" \
+        log_has "$LOG" 'hibernate-tool: warning: the hibernation record on /dev/vda3 .* belongs to an earlier image; ignoring it'
+check "our helper resumes" log_has "$LOG" 'hibernate-tool: resuming from /dev/vda3'
+check "resumed (boot F's step carried on)" log_has "$LOG" 'HT-E2E: RESUMED after stale-record'
+check "the step did not run anew" not_in_log "$LOG" 'HT-E2E: BOOTED-NORMALLY'
 check "the step finished, clean power-off" log_has "$LOG" 'HT-E2E: PHASE done'
 check "QEMU exited by itself (power-off)" test "$DVM_BOOT_KILLED/$DVM_BOOT_RC" = 0/0
 guest_checks "$LOG"

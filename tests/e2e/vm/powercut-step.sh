@@ -11,7 +11,11 @@
 #   cut-read  boot E: a normal boot is expected (checks), then `systemctl hibernate` with
 #             pre paused by the test hook right after its in-place grubenv write, before
 #             the fdatasync                                                    -> cut there
-#   cut-pre   boot F: a normal boot is expected (checks); done, power-off.
+#   cut-pre   boot F: a normal boot is expected (checks); then scenario 5's stale record:
+#             `echo disk > /sys/power/state` (no pre, no record of its own; the host puts
+#             an earlier image's record into the header before boot G)
+#   stale-record (boot G resumes boot F, this process carries on): resumed, marker
+#             intact (checks); done, power-off.
 # Every check prints CHECK-OK/CHECK-FAIL NAME (counted by the host).
 set -u
 STATE=/var/lib/ht-e2e
@@ -117,6 +121,28 @@ cut-read)
 cut-pre)
         after_normal_boot cut-pre
         journalctl -b -u hibernate-tool-cleanup.service -o cat --no-pager | sed 's/^/cleanup journal: /'
+        # Scenario 5, stale record: a hibernation by other means (no pre, no record of its
+        # own; the host then puts boot D's bound record back into the header) must resume.
+        # The resume target as systemd-sleep sets it; then the kernel's own interface.
+        cat /sys/class/block/vda3/dev > /sys/power/resume
+        echo 0 > /sys/power/resume_offset
+        echo shutdown > /sys/power/disk
+        new_synced_file stale-record
+        head -c 4M /dev/urandom > /dev/shm/marker
+        MARK=$(sha256sum < /dev/shm/marker)
+        set_phase stale-record
+        say "HIBERNATE stale-record $(date +%s)"
+        echo disk > /sys/power/state
+        # shellcheck disable=SC2320  # echo's status is the write(2)'s: wanted
+        rc=$?
+        say "RESUMED after stale-record kernel $(uname -r)"
+        check stale-record-echo-disk-ok test "$rc" -eq 0
+        check stale-record-marker test "$MARK" = "$(sha256sum < /dev/shm/marker)"
+        check stale-record-synced-files-intact files_intact
+        check stale-record-swap-signature-swapspace2 swap_signature
+        check stale-record-swapoff-swapon swap_cycle
+        check stale-record-next-entry-cleared test -z "$(grubenv_next)"
+        check stale-record-no-sleep-state test ! -e /var/lib/hibernate-tool/sleep-state
         set_phase "done"
         say "PHASE done"
         ;;
