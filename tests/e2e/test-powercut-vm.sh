@@ -62,6 +62,7 @@ T0=$SECONDS
 
 NPASS=0 NFAIL=0
 SCEN=setup
+TMO=${HT_POWERCUT_BOOT_TIMEOUT:-900}  # per boot (the boots take 70-160 s on a loaded 2-core host)
 
 BASE=$(dvm_base) || ht_die "dvm_base failed"
 dvm_load_env "$BASE"
@@ -127,7 +128,7 @@ not_in_log() { ! grep -aEq -- "$2" "$1"; }
 
 # ---- boot A: cut mid-write ------------------------------------------------------------------
 SCEN=A-cut-write
-boot A 900 'PM: Image saving progress: +([4-9]0|100)%' -no-shutdown
+boot A "$TMO" 'PM: Image saving progress: +([4-9]0|100)%' -no-shutdown
 check "boots the default kernel" test "$(booted_kernel "$LOG")" = "$DVM_KERNEL_NEW"
 check "QEMU killed on the progress line (power cut)" test "$DVM_BOOT_KILLED" = 1
 check "cut before the image was complete (no 'Image saving done')" not_in_log "$LOG" 'PM: Image saving done'
@@ -136,7 +137,7 @@ check "after the cut: no signature (SWAPSPACE2)" test "$(swap_sig)" = SWAPSPACE2
 
 # ---- boot B: normal boot; cut after the image is complete -----------------------------------
 SCEN=B-after-write-cut
-boot B 900 'PM: S\|$' -no-shutdown
+boot B "$TMO" 'PM: S\|$' -no-shutdown
 check "boots the default kernel" test "$(booted_kernel "$LOG")" = "$DVM_KERNEL_NEW"
 check "helper: no image, a normal boot; pre's record cleared" \
         log_has "$LOG" 'hibernate-tool: not resuming: no hibernation image on /dev/vda3; stale hibernation record cleared'
@@ -150,7 +151,7 @@ check "after the cut: the image is there (S1SUSPEND)" test "$(swap_sig)" = S1SUS
 
 # ---- boot C: resumes; a hibernation without pre ---------------------------------------------
 SCEN=C-resume
-boot C 900
+boot C "$TMO"
 check "boots the default kernel" test "$(booted_kernel "$LOG")" = "$DVM_KERNEL_NEW"
 check "our helper resumes" log_has "$LOG" 'hibernate-tool: resuming from /dev/vda3'
 check "the whole image loaded" log_has "$LOG" 'PM: Image loading done'
@@ -181,7 +182,7 @@ dvm_loop_detach "$LOOP"
 
 # ---- boot D: the helper resumes despite the stale record; cut during the read ------------------
 SCEN=D-stale-record
-boot D 900 'PM: Image loading progress: +([3-9]0|100)%'
+boot D "$TMO" 'PM: Image loading progress: +([3-9]0|100)%'
 check "boots the default kernel" test "$(booted_kernel "$LOG")" = "$DVM_KERNEL_NEW"
 check "helper: the record belongs to an earlier image, ignored" \
         log_has "$LOG" 'hibernate-tool: warning: the hibernation record on /dev/vda3 .* belongs to an earlier image; ignoring it'
@@ -194,7 +195,7 @@ check "after the cut: the kernel had reset the signature (SWAPSPACE2)" test "$(s
 
 # ---- boot E: normal boot; cut while pre writes the boot entry -------------------------------
 SCEN=E-after-read-cut
-boot E 900 'hibernate-tool: test hook: paused at grubenv-written'
+boot E "$TMO" 'hibernate-tool: test hook: paused at grubenv-written'
 check "boots the default kernel" test "$(booted_kernel "$LOG")" = "$DVM_KERNEL_NEW"
 check "helper: no image, a normal boot; the stale record cleared" \
         log_has "$LOG" 'hibernate-tool: not resuming: no hibernation image on /dev/vda3; stale hibernation record cleared'
@@ -214,7 +215,7 @@ dvm_loop_detach "$LOOP"
 
 # ---- boot F: normal boot; power-off ------------------------------------------------------------
 SCEN=F-after-pre-cut
-boot F 900
+boot F "$TMO"
 check "boots the default kernel" test "$(booted_kernel "$LOG")" = "$DVM_KERNEL_NEW"
 check "helper: no image, no record (pre stopped before writing it), a normal boot" \
         log_has "$LOG" 'hibernate-tool: not resuming: no hibernation image on /dev/vda3$'
