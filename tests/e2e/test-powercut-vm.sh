@@ -209,7 +209,8 @@ check "after the cut: no image (SWAPSPACE2)" test "$(swap_sig)" = SWAPSPACE2
 LOOP=$(dvm_loop_attach "$WORK"); DVM_LOOPS+=("$LOOP")
 GE=$(mktemp)
 debugfs -R "cat /grub/grubenv" "${LOOP}p1" >"$GE" 2>/dev/null || true
-ht_info "grubenv on the disk after the cut: $(grub-editenv "$GE" list 2>&1 | tr '\n' ' ')"
+GEL=$(grub-editenv "$GE" list 2>&1 | tr '\n' ' ')
+ht_info "grubenv on the disk after the cut (through the filesystem, journal not replayed): ${GEL:-no variables}"
 rm -f "$GE"
 dvm_loop_detach "$LOOP"
 

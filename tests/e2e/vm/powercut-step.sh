@@ -7,8 +7,8 @@
 #             image is complete (signature written), before the power-off
 #   cut-done  (no new boot: boot C resumes boot B's hibernation, this process carries on):
 #             resumed, marker intact (checks; a system-sleep hook printed the record the
-#             helper had bound to this image, before our post cleared it); then a
-#             hibernation by other means (`echo disk > /sys/power/state`: no pre, no record
+#             helper had bound to this image, before our post cleared it); /boot mounted
+#             again (mount count + 1, as after a reboot); then a hibernation by other means (`echo disk > /sys/power/state`: no pre, no record
 #             of its own; the host then puts that bound record into its header)  -> power-off;
 #             boot D's helper must ignore the stale record and resume: cut during that read
 #   cut-read  boot E: a normal boot is expected (checks), then `systemctl hibernate` with
@@ -90,7 +90,8 @@ case "$(cat "$PHASE_FILE" 2>/dev/null)" in
         cat > /usr/lib/systemd/system-sleep/ht-powercut <<'HOOK'
 #!/bin/sh
 [ "$1" = post ] || exit 0
-echo "HT-E2E: BOUND-RECORD $(dd if=/dev/vda3 bs=1 skip=2048 count=2008 status=none | base64 -w0)" > /dev/ttyS0
+# O_DIRECT: this page cache of /dev/vda3 is the one from before the hibernation.
+echo "HT-E2E: BOUND-RECORD $(dd if=/dev/vda3 bs=4096 count=1 iflag=direct status=none | tail -c +2049 | head -c 2008 | base64 -w0)" > /dev/ttyS0
 HOOK
         chmod 755 /usr/lib/systemd/system-sleep/ht-powercut
         hibernate_now cut-write
@@ -114,9 +115,16 @@ cut-write)
         check cut-done-no-sleep-state test ! -e /var/lib/hibernate-tool/sleep-state
         check cut-done-swap-active swap_active
         check cut-done-swap-signature-swapspace2 swap_signature
-        # Scenario 5, stale record: a hibernation by other means; the resume target as
-        # systemd-sleep sets it, then the kernel's own interface.
+        # Scenario 5, stale record: /boot mounted again (its ext4 mount count goes up, as
+        # after a reboot: the printed record no longer matches it), then a hibernation by
+        # other means; the resume target as systemd-sleep sets it, then the kernel's own
+        # interface.
         rm -f /usr/lib/systemd/system-sleep/ht-powercut
+        say "/boot mount count before: $(dumpe2fs -h "$(findmnt -no SOURCE /boot)" 2>/dev/null | sed -n 's/^Mount count: *//p')"
+        for _ in $(seq 60); do umount /boot 2>/dev/null && break; sleep 1; done
+        mount /boot
+        say "/boot mount count after: $(dumpe2fs -h "$(findmnt -no SOURCE /boot)" 2>/dev/null | sed -n 's/^Mount count: *//p')"
+        check stale-record-boot-remounted findmnt /boot
         cat /sys/class/block/vda3/dev > /sys/power/resume
         echo 0 > /sys/power/resume_offset
         echo shutdown > /sys/power/disk
