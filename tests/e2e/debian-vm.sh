@@ -366,10 +366,15 @@ dvm_boot() {
     ht_info "boot $(basename "$img") (timeout ${tmo}s, log $log${DVM_KILL_ON_RE:+, power cut on /$DVM_KILL_ON_RE/})"
     t0=$(date +%s.%N)
     set +e
-    "${cmd[@]}" </dev/null 2>&1 | "${filt[@]}" | tee -a "$log" |
+    # The echoed lines go to a copy of stderr; stderr itself is /dev/null around the
+    # pipeline, so bash prints no "Killed" job report after a power cut.
+    local errfd
+    exec {errfd}>&2
+    { "${cmd[@]}" </dev/null 2>&1 | "${filt[@]}" | tee -a "$log" |
         if [[ $DVM_VERBOSE == 1 ]]; then sed -u 's/^/    | /'; else
-            grep --line-buffered -aE "$DVM_ECHO_RE" | sed -u 's/^/    | /'; fi >&2
+            grep --line-buffered -aE "$DVM_ECHO_RE" | sed -u 's/^/    | /'; fi >&"$errfd"; } 2>/dev/null
     local -a st=("${PIPESTATUS[@]}")
+    exec {errfd}>&-
     set -e
     t1=$(date +%s.%N)
     DVM_BOOT_RC=${st[0]}
