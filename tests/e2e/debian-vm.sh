@@ -22,7 +22,8 @@
 # dvm_grubenv WORK grub-editenv-args..., dvm_boot WORK LOG [TIMEOUT_S] [QEMU_ARGS...],
 # dvm_in_chroot MNT CMD..., dvm_loop_attach IMAGE, dvm_loop_detach DEV.
 # Settings: HT_CACHE, DVM_DIR ($HT_CACHE/debian), DVM_MIRROR, DVM_MEM (1024), DVM_SMP (2),
-# DVM_BOOT_TIMEOUT (300), DVM_VERBOSE (full serial log on stderr), DVM_ECHO_RE.
+# DVM_BOOT_TIMEOUT (300), DVM_VERBOSE (full serial log on stderr), DVM_ECHO_RE,
+# DVM_KILL_ON_RE (dvm_boot cuts the power on the first serial line matching it).
 #
 # Guest side (made by tests/e2e/debian-vm-build.sh):
 #   ht-e2e.service runs /usr/lib/ht-e2e/run-step once the system is up (after
@@ -356,29 +357,72 @@ dvm_grubenv() {
 # with the serial console in LOG (CRs removed). Returns when QEMU exits: the guest
 # powered off, rebooted (-no-reboot) or hibernated. On timeout QEMU is killed.
 # Sets DVM_BOOT_RC (0, or 124/137 on timeout) and DVM_BOOT_SECONDS; returns DVM_BOOT_RC.
+# Power cut: with DVM_KILL_ON_RE set (an ERE), the first serial line matching it makes
+# dvm_boot SIGKILL QEMU at once (QEMU's -pidfile): no flush, no further guest write; what
+# QEMU had written to the image is in the host's page cache (cache=unsafe), as on a disk
+# without a volatile write cache. The line is appended to LOG as "# dvm_boot: power cut
+# on: LINE" and DVM_BOOT_KILLED=1 (0 otherwise; QEMU's status is then 137). Serial lines
+# are read one by one (no buffering) in that mode. Pass -no-shutdown when the trigger may
+# come right before the guest powers off: QEMU then stays until the cut (or the timeout).
 dvm_boot() {
-    local img=$1 log=$2 tmo=${3:-$DVM_BOOT_TIMEOUT} t0 t1
+    local img=$1 log=$2 tmo=${3:-$DVM_BOOT_TIMEOUT} t0 t1 pidf="$2.qemu-pid" cutf="$2.cut"
     shift $(($# < 3 ? $# : 3))
     ht_need "$HT_QEMU" timeout
     local -a cmd=(timeout --foreground -k 10 "$tmo"
         "$HT_QEMU" -accel tcg -m "$DVM_MEM" -smp "$DVM_SMP"
         -nographic -nodefaults -serial stdio -monitor none -no-reboot
         -drive "file=$img,format=raw,if=virtio,cache=unsafe" "$@")
+    local -a filt=(tr -d '\r')
+    rm -f "$pidf" "$cutf"
+    if [[ -n ${DVM_KILL_ON_RE:-} ]]; then
+        cmd+=(-pidfile "$pidf")
+        filt=(_dvm_power_cut_watch "$DVM_KILL_ON_RE" "$pidf" "$cutf")
+    fi
     printf '# %q ' "${cmd[@]}" >"$log"
     printf '\n' >>"$log"
-    ht_info "boot $(basename "$img") (timeout ${tmo}s, log $log)"
+    ht_info "boot $(basename "$img") (timeout ${tmo}s, log $log${DVM_KILL_ON_RE:+, power cut on /$DVM_KILL_ON_RE/})"
     t0=$(date +%s.%N)
     set +e
-    "${cmd[@]}" </dev/null 2>&1 | tr -d '\r' | tee -a "$log" |
+    # The echoed lines go to a copy of stderr; stderr itself is /dev/null around the
+    # pipeline, so bash prints no "Killed" job report after a power cut.
+    local errfd
+    exec {errfd}>&2
+    { "${cmd[@]}" </dev/null 2>&1 | "${filt[@]}" | tee -a "$log" |
         if [[ $DVM_VERBOSE == 1 ]]; then sed -u 's/^/    | /'; else
-            grep --line-buffered -aE "$DVM_ECHO_RE" | sed -u 's/^/    | /'; fi >&2
+            grep --line-buffered -aE "$DVM_ECHO_RE" | sed -u 's/^/    | /'; fi >&"$errfd"; } 2>/dev/null
     local -a st=("${PIPESTATUS[@]}")
+    exec {errfd}>&-
     set -e
     t1=$(date +%s.%N)
     DVM_BOOT_RC=${st[0]}
     DVM_BOOT_SECONDS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+    DVM_BOOT_KILLED=0
+    if [[ -s $cutf ]]; then
+        DVM_BOOT_KILLED=1
+        printf '# dvm_boot: power cut on: %s\n' "$(cat "$cutf")" >>"$log"
+        ht_info "power cut (QEMU killed) on: $(cat "$cutf")"
+    fi
+    rm -f "$pidf" "$cutf"
     ht_info "qemu exited: rc=$DVM_BOOT_RC after ${DVM_BOOT_SECONDS}s"
     return "$DVM_BOOT_RC"
+}
+
+# _dvm_power_cut_watch RE PIDFILE CUTFILE: dvm_boot's filter with DVM_KILL_ON_RE: copies
+# the serial stream line by line without CRs; on the first line matching RE it SIGKILLs
+# the QEMU of PIDFILE and writes that line to CUTFILE.
+_dvm_power_cut_watch() {
+    local re=$1 pidf=$2 cutf=$3 line pid hit=0
+    while IFS= read -r line || [[ -n $line ]]; do
+        line=${line//$'\r'/}
+        printf '%s\n' "$line"
+        if ((hit == 0)) && [[ $line =~ $re ]]; then
+            hit=1
+            pid=$(cat "$pidf" 2>/dev/null) || pid=
+            if [[ $pid =~ ^[0-9]+$ ]] && kill -KILL "$pid" 2>/dev/null; then
+                printf '%s\n' "$line" >"$cutf"
+            fi
+        fi
+    done
 }
 
 # ---------------------------------------------------------------------------
