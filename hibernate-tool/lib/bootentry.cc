@@ -568,6 +568,9 @@ const BlsEntry *pick_bls(const Host &host, const std::vector<BlsEntry> &entries,
         return best;
 }
 
+
+}  // namespace
+
 Result<std::vector<BlsEntry>> read_bls_dir(const Host &host, const std::string &dir)
 {
         auto names = host.list_dir(dir);
@@ -590,8 +593,6 @@ Result<std::vector<BlsEntry>> read_bls_dir(const Host &host, const std::string &
         });
         return out;
 }
-
-}  // namespace
 
 Result<BootTarget> find_boot_target(const Host &host, const std::string &release)
 {

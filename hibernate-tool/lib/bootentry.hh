@@ -42,6 +42,9 @@ struct BlsEntry {
         std::string title, version, linux, options;
 };
 BlsEntry parse_bls_entry(std::string id, std::string_view text);
+// The *.conf entries of a BLS directory (loader/entries), in file-name order; unreadable
+// files are skipped.
+Result<std::vector<BlsEntry>> read_bls_dir(const Host &host, const std::string &dir);
 
 // ---- the running system -------------------------------------------------------------------
 

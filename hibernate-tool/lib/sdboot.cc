@@ -141,14 +141,9 @@ std::vector<LoaderEntry> read_loader_entries(const Host &host)
         std::vector<LoaderEntry> out;
         for (auto &part : boot_partition_dirs(host)) {
                 std::string dir = part + "/loader/entries";
-                if (auto names = host.list_dir(dir))
-                        for (auto &n : *names) {
-                                if (n.size() <= 5 || n.substr(n.size() - 5) != ".conf")
-                                        continue;
-                                auto t = host.read_file(dir + "/" + n, 64 * 1024);
-                                if (!t)
-                                        continue;
-                                BlsEntry b = parse_bls_entry(n, *t);
+                if (auto entries = read_bls_dir(host, dir))
+                        for (auto &b : *entries) {
+                                std::string n = b.id + ".conf";
                                 LoaderEntry e;
                                 e.type = 1;
                                 e.id = boot_entry_id(n);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,6 +127,22 @@ Result<pid_t> start(const std::vector<std::string> &argv, const SpawnOptions &op
         return pid;
 }
 
+// The child's status once it exited, polled until `until`; nullopt: still running then.
+std::optional<int> exited_by(pid_t pid, std::chrono::steady_clock::time_point until)
+{
+        for (;;) {
+                int ws = 0;
+                pid_t r = ::waitpid(pid, &ws, WNOHANG);
+                if (r == pid)
+                        return status_of(ws);
+                if (r < 0 && errno != EINTR)
+                        return 127;
+                if (std::chrono::steady_clock::now() >= until)
+                        return std::nullopt;
+                ::usleep(10000);
+        }
+}
+
 // Waits for pid until the deadline (none when !bounded); then SIGTERM, 1 s, SIGKILL.
 int wait_bounded(pid_t pid, bool bounded, std::chrono::steady_clock::time_point deadline, bool *timed_out)
 {
@@ -136,16 +153,8 @@ int wait_bounded(pid_t pid, bool bounded, std::chrono::steady_clock::time_point 
                                 return 127;
                 return status_of(ws);
         }
-        for (;;) {
-                pid_t r = ::waitpid(pid, &ws, WNOHANG);
-                if (r == pid)
-                        return status_of(ws);
-                if (r < 0 && errno != EINTR)
-                        return 127;
-                if (std::chrono::steady_clock::now() >= deadline)
-                        break;
-                ::usleep(10000);
-        }
+        if (auto st = exited_by(pid, deadline))
+                return *st;
         if (timed_out)
                 *timed_out = true;
         return spawn_reap(pid, true);
@@ -212,17 +221,8 @@ int spawn_reap(pid_t pid, bool stop)
         int ws = 0;
         if (stop) {
                 ::kill(pid, SIGTERM);
-                auto kill_at = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-                for (;;) {
-                        pid_t r = ::waitpid(pid, &ws, WNOHANG);
-                        if (r == pid)
-                                return status_of(ws);
-                        if (r < 0 && errno != EINTR)
-                                return 127;
-                        if (std::chrono::steady_clock::now() >= kill_at)
-                                break;
-                        ::usleep(10000);
-                }
+                if (auto st = exited_by(pid, std::chrono::steady_clock::now() + std::chrono::seconds(1)))
+                        return *st;
                 ::kill(pid, SIGKILL);
         }
         while (::waitpid(pid, &ws, 0) < 0)
