@@ -18,7 +18,7 @@ build=${BUILD_DIR:-$root/build-fuzz}
 artifacts=$here/artifacts
 work=$build/fuzz-work
 
-all_targets=(cmdline check-args config swsusp procfs record bootentry setup-args resume-decision crypttab root workingset generator)
+all_targets=(cmdline check-args config swsusp procfs record bootentry setup-args resume-decision crypttab root workingset generator pe)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 
