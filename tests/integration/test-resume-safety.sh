@@ -164,28 +164,47 @@ not_resumed
 kept
 
 CASE=console-answers   # a terminal as the console: the question is asked, each answer obeyed
-PTY_PY='
-import os, pty, subprocess, sys, time
-answer, root = sys.argv[1], sys.argv[2]
+# A terminal driver for both ways the question reaches a terminal. console: a pseudo-terminal
+# bind-mounted as the fixture's /dev/console. agent: systemd's real tty password agent asks on
+# that terminal; a private mount namespace (the caller's unshare) with a tmpfs on /run gives
+# it the fixture's ask-password directory as /run/systemd/ask-password, nothing of the
+# machine's /run is touched. It waits for the question, types the answer ("-": none).
+TERM_PY='
+import os, pty, select, subprocess, sys, time
+mode, answer, root = sys.argv[1], sys.argv[2], sys.argv[3]
 m, s = pty.openpty()
-con = root + "/dev/console"
-if os.path.lexists(con): os.unlink(con)
-open(con, "w").close()
-subprocess.run(["mount", "--bind", os.ttyname(s), con], check=True)   # a node of this devpts instance
-p = subprocess.Popen(sys.argv[3:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+agent = None
+if mode == "console":
+    con = root + "/dev/console"
+    if os.path.lexists(con): os.unlink(con)
+    open(con, "w").close()
+    subprocess.run(["mount", "--bind", os.ttyname(s), con], check=True)   # a node of this devpts instance
+else:
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
+    os.makedirs("/run/systemd/ask-password")
+    os.makedirs(root + "/run/systemd/ask-password", exist_ok=True)
+    subprocess.run(["mount", "--bind", root + "/run/systemd/ask-password", "/run/systemd/ask-password"], check=True)
+    agent = subprocess.Popen(["systemd-tty-ask-password-agent", "--watch", "--console=" + os.ttyname(s)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+p = subprocess.Popen(sys.argv[4:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 seen = b""
 deadline = time.time() + 20
 while time.time() < deadline and b"[in " not in seen and p.poll() is None:
-    import select
     r, _, _ = select.select([m], [], [], 0.2)
     if r: seen += os.read(m, 4096)
-if answer != "-": os.write(m, answer.encode() + b"\n")
+if answer != "-": os.write(m, answer.encode() + (b"\n" if mode == "console" else b"\r"))
 out, err = p.communicate(timeout=30)
-subprocess.run(["umount", con], check=True)
-os.unlink(con)
-sys.stdout.write(out.decode()); sys.stderr.write(err.decode()); sys.stderr.write("\nQUESTION:" + seen.decode(errors="replace"))
+tail = ""
+if mode == "console":
+    subprocess.run(["umount", con], check=True)
+    os.unlink(con)
+else:
+    tail = "\nLEFT:" + " ".join(sorted(os.listdir("/run/systemd/ask-password"))) + "\n"
+    agent.terminate(); agent.wait(timeout=10)
+sys.stdout.write(out.decode()); sys.stderr.write(err.decode())
+sys.stderr.write("\nQUESTION:" + seen.decode(errors="replace") + tail)
 '
-ask_tool() { set +e; OUT=$(python3 -c "$PTY_PY" "$@" "$HIBERNATE_TOOL" resume --root "$R" 2>"$TMPERR"); RC=$?; ERR=$(cat "$TMPERR"); set -e; }
+ask_tool() { set +e; OUT=$(python3 -c "$TERM_PY" console "$@" "$HIBERNATE_TOOL" resume --root "$R" 2>"$TMPERR"); RC=$?; ERR=$(cat "$TMPERR"); set -e; }
 rm -f "$R/etc/hibernate-tool/hibernate.toml"
 ask_tool r "$R"
 expect_out "not resuming: filesystem UUID=$UUID_VDC recorded at hibernation is not present .*; rebooting as asked on the console; image kept"
@@ -225,33 +244,9 @@ kept
 rm -f "$R/etc/hibernate-tool/hibernate.toml"
 
 CASE=agent-answers   # systemd is the init (a systemd initrd): the question goes to the password agents
-# The real systemd-tty-ask-password-agent answers it on a terminal, as in a dracut initrd. A
-# private mount namespace with a tmpfs on /run gives the agent the fixture's ask-password
-# directory as /run/systemd/ask-password; nothing of the machine's /run is touched.
-AGENT_PY='
-import os, pty, select, subprocess, sys, time
-answer, root = sys.argv[1], sys.argv[2]
-subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run"], check=True)
-os.makedirs("/run/systemd/ask-password")
-os.makedirs(root + "/run/systemd/ask-password", exist_ok=True)
-subprocess.run(["mount", "--bind", root + "/run/systemd/ask-password", "/run/systemd/ask-password"], check=True)
-m, s = pty.openpty()
-agent = subprocess.Popen(["systemd-tty-ask-password-agent", "--watch", "--console=" + os.ttyname(s)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-p = subprocess.Popen(sys.argv[3:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-seen = b""
-deadline = time.time() + 20
-while time.time() < deadline and b"[in " not in seen and p.poll() is None:
-    r, _, _ = select.select([m], [], [], 0.2)
-    if r: seen += os.read(m, 4096)
-if answer != "-": os.write(m, answer.encode() + b"\r")
-out, err = p.communicate(timeout=30)
-left = sorted(os.listdir("/run/systemd/ask-password"))
-agent.terminate(); agent.wait(timeout=10)
-sys.stdout.write(out.decode()); sys.stderr.write(err.decode())
-sys.stderr.write("\nQUESTION:" + seen.decode(errors="replace") + "\nLEFT:" + " ".join(left) + "\n")
-'
-agent_tool() { set +e; OUT=$(unshare -m --propagation private python3 -c "$AGENT_PY" "$@" "$HIBERNATE_TOOL" resume --root "$R" 2>"$TMPERR"); RC=$?; ERR=$(cat "$TMPERR"); set -e; }
+# The real systemd-tty-ask-password-agent answers it on a terminal, as in a dracut initrd
+# (TERM_PY above, in agent mode).
+agent_tool() { set +e; OUT=$(unshare -m --propagation private python3 -c "$TERM_PY" agent "$@" "$HIBERNATE_TOOL" resume --root "$R" 2>"$TMPERR"); RC=$?; ERR=$(cat "$TMPERR"); set -e; }
 if command -v systemd-tty-ask-password-agent >/dev/null; then
         prepare
         tool record --root "$R"
