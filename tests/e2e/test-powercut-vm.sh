@@ -125,6 +125,7 @@ boot() {
         DVM_KILL_ON_RE=$re dvm_boot "$WORK" "$LOG" "$tmo" "$@" || true
 }
 not_in_log() { ! grep -aEq -- "$2" "$1"; }
+record_magic() { dd if="$1" bs=1 skip=2048 count=8 status=none | tr -d '\0'; }  # the record's first 8 bytes in a swap header
 
 # ---- boot A: cut mid-write ------------------------------------------------------------------
 SCEN=A-cut-write
@@ -174,10 +175,10 @@ LOOP=$(dvm_loop_attach "$WORK"); DVM_LOOPS+=("$LOOP")
 ht_read_header "${LOOP}p3"
 check "an image is waiting (S1SUSPEND)" test "$HDR_SIG" = S1SUSPEND
 check "no record in its header (no pre; post cleared #2's)" \
-        test "$(dd if="${LOOP}p3" bs=1 skip=2048 count=8 status=none | tr -d '\0')" = ""
+        test "$(record_magic "${LOOP}p3")" = ""
 [[ -s $STALE_REC ]] && dd if="$STALE_REC" of="${LOOP}p3" bs=1 seek=2048 conv=notrunc,fsync status=none
 check "the stale record is in the header" \
-        test "$(dd if="${LOOP}p3" bs=1 skip=2048 count=8 status=none)" = HTRECORD
+        test "$(record_magic "${LOOP}p3")" = HTRECORD
 dvm_loop_detach "$LOOP"
 
 # ---- boot D: the helper resumes despite the stale record; cut during the read ------------------
@@ -194,7 +195,7 @@ guest_checks "$LOG"
 check "after the cut: the kernel had reset the signature (SWAPSPACE2)" test "$(swap_sig)" = SWAPSPACE2
 LOOP=$(dvm_loop_attach "$WORK"); DVM_LOOPS+=("$LOOP")
 check "the helper cleared the stale record before handing over" \
-        test "$(dd if="${LOOP}p3" bs=1 skip=2048 count=8 status=none | tr -d '\0')" = ""
+        test "$(record_magic "${LOOP}p3")" = ""
 dvm_loop_detach "$LOOP"
 
 # ---- boot E: normal boot; cut while pre writes the boot entry -------------------------------
