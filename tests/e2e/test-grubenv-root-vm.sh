@@ -12,8 +12,8 @@
 #   with the image's own GRUB: core.img's prefix is on p2). Cached next to the base as
 #   $DVM_DIR/rootboot-<base key>-<hash of that script>/ (dvm_rootboot_base); ~40 s once.
 # - No setup run: the base already passes resume=UUID= of p3 and RESUME= in initramfs-tools,
-#   so pre's checks pass; a power cut needs no resume. The project is installed (prefix /usr,
-#   as test-hibernate-vm.sh) for pre and the boot-time cleanup unit.
+#   so pre's checks pass; a power cut needs no resume. The project's Debian package is
+#   installed (dpkg -i, as test-hibernate-vm.sh) for pre and the boot-time cleanup unit.
 # - Power cut instead of hibernation: pre, then `echo o > /proc/sysrq-trigger` (power off at
 #   once, no sync, no unmount). That is harsher than `systemctl hibernate` (whose kernel syncs
 #   the filesystems first) and saves the image write and the resume boot: 2 boots.
@@ -39,7 +39,7 @@ SRC=$(cd "$HT_E2E_DIR/../.." && pwd)
 . "$HT_E2E_DIR/debian-vm.sh"
 
 [[ $EUID -eq 0 ]] || skip "needs root (loop devices, chroot)"
-for c in "$HT_QEMU" debootstrap sfdisk losetup partx wipefs grub-editenv unshare meson ninja; do
+for c in "$HT_QEMU" debootstrap sfdisk losetup partx wipefs grub-editenv unshare dpkg-buildpackage; do
         command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (tools/hibernate-dev installs the DEPS)"
 done
 
@@ -59,20 +59,15 @@ dvm_load_env "$ROOTBOOT"
 OLD_ENTRY=$(dvm_grub_entry_for "$DVM_KERNEL_OLD")
 ht_info "kernels: default $DVM_KERNEL_NEW, one-shot $DVM_KERNEL_OLD ($OLD_ENTRY)"
 
-# The project as a distribution installs it (prefix /usr), the same build dir as
-# test-hibernate-vm.sh uses for this source tree.
-VMBUILD="$DVM_DIR/build-usr-$(printf '%s' "$SRC" | sha256sum | cut -c1-12)"
-if [[ ! -f $VMBUILD/build.ninja ]]; then
-        rm -rf "$VMBUILD"
-        meson setup "$VMBUILD" "$SRC" --prefix=/usr -Dtests=false -Dbuildtype=release >/dev/null
-fi
-ninja -C "$VMBUILD" >/dev/null
+# The Debian package of this tree (tests/package/build-deb.sh, cached per source tree: the
+# package suite builds it first), installed with dpkg -i as test-hibernate-vm.sh does.
+DEB=$(bash "$SRC/tests/package/build-deb.sh") || ht_die "building the Debian package failed"
 
 WORK="$DIR/work.img"
 LOGS="$DIR/logs"
 rm -rf "$LOGS"; mkdir -p "$LOGS"
 dvm_clone "$ROOTBOOT" "$WORK"
-dvm_install_project "$WORK" "$VMBUILD"
+dvm_install_deb "$WORK" "$DEB"
 MNT=$(mktemp -d); dvm_mount "$WORK" "$MNT"
 check "no separate /boot: not in fstab" bash -c "! grep -q '[[:space:]]/boot[[:space:]]' '$MNT/etc/fstab'"
 check "no filesystem on p1" test -z "$(blkid -p -s TYPE -o value "${DVM_MNT_LOOP[$MNT]}p1" 2>/dev/null)"

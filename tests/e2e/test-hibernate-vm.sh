@@ -32,7 +32,7 @@ SRC=$(cd "$HT_E2E_DIR/../.." && pwd)
 . "$HT_E2E_DIR/debian-vm.sh"
 
 [[ $EUID -eq 0 ]] || skip "needs root (loop devices, debootstrap)"
-for c in "$HT_QEMU" debootstrap sfdisk losetup mkswap grub-editenv debugfs e2fsck unshare meson ninja dpkg-buildpackage; do
+for c in "$HT_QEMU" debootstrap sfdisk losetup mkswap grub-editenv debugfs e2fsck unshare dpkg-buildpackage dpkg-deb; do
         command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (tools/hibernate-dev installs the DEPS)"
 done
 
@@ -40,7 +40,7 @@ DIR="$DVM_DIR/hibernate"
 mkdir -p "$DIR"
 exec 8>"$DIR/.lock"
 flock -w 3600 8 || ht_die "another test-hibernate-vm.sh holds $DIR/.lock"
-trap dvm_cleanup EXIT
+trap 'dvm_cleanup; rm -rf "${PKGX:-}"' EXIT
 
 NPASS=0 NFAIL=0
 SCEN=setup
@@ -50,17 +50,11 @@ dvm_load_env "$BASE"
 OLD_ENTRY=$(dvm_grub_entry_for "$DVM_KERNEL_OLD")
 ht_info "kernels: default $DVM_KERNEL_NEW, hibernating $DVM_KERNEL_OLD ($OLD_ENTRY)"
 
-# The project as a distribution installs it (prefix /usr: initramfs-tools hooks, units).
-VMBUILD="$DVM_DIR/build-usr-$(printf '%s' "$SRC" | sha256sum | cut -c1-12)"  # per source tree
-if [[ ! -f $VMBUILD/build.ninja ]]; then
-        rm -rf "$VMBUILD"
-        meson setup "$VMBUILD" "$SRC" --prefix=/usr -Dtests=false -Dbuildtype=release >/dev/null
-fi
-ninja -C "$VMBUILD" >/dev/null
-
 # The Debian package of this tree (tests/package/build-deb.sh, cached per source tree: the
 # package suite's test-deb.sh runs first and builds it), installed in the guest with dpkg.
 DEB=$(bash "$SRC/tests/package/build-deb.sh") || ht_die "building the Debian package failed"
+# The host side (setup --root, as an installer runs it) uses the same package's program.
+PKGX=$(mktemp -d); dpkg-deb -x "$DEB" "$PKGX"
 
 WORK="$DIR/work.img"
 LOGS="$DIR/logs"
@@ -78,7 +72,7 @@ check "sleep drop-in installed" test -f "$MNT/lib/systemd/system/systemd-hiberna
 # ---- hibernate-tool setup from the host, against the mounted image (an installer's view) --
 # Like an installer, the target gets the host's /dev (the loop partitions) bind-mounted.
 SCEN=setup-host
-TOOL="$VMBUILD/hibernate-tool/hibernate-tool"
+TOOL="$PKGX/usr/sbin/hibernate-tool"
 LOOP_ROOT=$(findmnt -no SOURCE "$MNT")
 SWAPDEV=${LOOP_ROOT%p2}p3
 # The target's /dev as an installer prepares it (udev's /dev/disk/by-uuid links; this host

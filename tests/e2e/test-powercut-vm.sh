@@ -35,10 +35,11 @@
 # mounted); which kernel each boot ran; and after the final power-off: e2fsck -fn of /boot
 # and / clean, grub-editenv list without next_entry, the swap header SWAPSPACE2.
 #
-# The project is a -Dtest_hooks=true build (prefix /usr) installed into this test's clone
-# only, with the initramfs of the default kernel regenerated (our hook); that prepared
-# image is cached in $DVM_DIR/powercut/ keyed by the base, the installed files and this
-# script (a warm run with unchanged sources only clones it).
+# The project is the Debian package of this tree built with the test hooks (build profile
+# pkg.hibernate-tool.test-hooks), installed with dpkg -i into this test's clone only (its
+# trigger regenerates the default kernel's initramfs with our hook); that prepared image is
+# cached in $DVM_DIR/powercut/ keyed by the base, the package and this script (a warm run
+# with unchanged sources only clones it).
 set -euo pipefail
 
 HT_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -49,7 +50,7 @@ SRC=$(cd "$HT_E2E_DIR/../.." && pwd)
 . "$HT_E2E_DIR/debian-vm.sh"
 
 [[ $EUID -eq 0 ]] || skip "needs root (loop devices, chroot)"
-for c in "$HT_QEMU" debootstrap sfdisk losetup grub-editenv e2fsck debugfs base64 unshare meson ninja; do
+for c in "$HT_QEMU" debootstrap sfdisk losetup grub-editenv e2fsck debugfs base64 unshare dpkg-buildpackage; do
         command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (tools/hibernate-dev installs the DEPS)"
 done
 
@@ -57,7 +58,7 @@ DIR="$DVM_DIR/powercut"
 mkdir -p "$DIR"
 exec 8>"$DIR/.lock"
 flock -w 3600 8 || ht_die "another test-powercut-vm.sh holds $DIR/.lock"
-trap 'dvm_cleanup; rm -rf "${STAGE:-}"' EXIT
+trap dvm_cleanup EXIT
 T0=$SECONDS
 
 NPASS=0 NFAIL=0
@@ -68,29 +69,21 @@ BASE=$(dvm_base) || ht_die "dvm_base failed"
 dvm_load_env "$BASE"
 ht_info "kernel: default $DVM_KERNEL_NEW (hibernates and resumes)"
 
-# The project with the test hooks (prefix /usr: initramfs-tools hook, units), per source tree.
-VMBUILD="$DVM_DIR/build-usr-hooks-$(printf '%s' "$SRC" | sha256sum | cut -c1-12)"
-if [[ ! -f $VMBUILD/build.ninja ]]; then
-        rm -rf "$VMBUILD"
-        meson setup "$VMBUILD" "$SRC" --prefix=/usr -Dtests=false -Dbuildtype=release -Dtest_hooks=true >/dev/null
-fi
-ninja -C "$VMBUILD" >/dev/null
-STAGE=$(mktemp -d)
-meson install -C "$VMBUILD" --destdir "$STAGE" --no-rebuild --quiet >/dev/null
-KEY=$( { basename "$(dirname "$BASE")"; ht_sha <"$0";
-        (cd "$STAGE" && find . \( -type f -o -type l \) -print0 | sort -z | xargs -0 sha256sum); } | ht_sha | cut -c1-16)
+# The Debian package of this tree built with the test hooks (build profile
+# pkg.hibernate-tool.test-hooks; tests/package/build-deb.sh caches it per source tree).
+DEB=$(HT_DEB_PROFILE=test-hooks bash "$SRC/tests/package/build-deb.sh") ||
+        ht_die "building the Debian package (test hooks) failed"
+KEY=$( { basename "$(dirname "$BASE")"; ht_sha <"$0"; ht_sha <"$DEB"; } | ht_sha | cut -c1-16)
 PREP="$DIR/prepared-$KEY.img"
 if [[ ! -f $PREP || ! -f $PREP.env ]]; then
         T=$SECONDS
         rm -f "$DIR"/prepared-*
         dvm_clone "$BASE" "$DIR/prepare.img"
-        dvm_install_project "$DIR/prepare.img" "$VMBUILD"
+        # dpkg -i in a chroot: the postinst enables the gate, the initramfs-tools trigger
+        # regenerates the newest (default) kernel's initramfs with our hook. The base already
+        # passes resume=UUID= of p3 (GRUB) and RESUME= (initramfs-tools): no setup run needed.
+        dvm_install_deb "$DIR/prepare.img" "$DEB"
         MNT=$(mktemp -d); dvm_mount "$DIR/prepare.img" "$MNT"
-        # What the package's postinst does; the base already passes resume=UUID= of p3
-        # (GRUB) and RESUME= (initramfs-tools), so no setup run is needed.
-        systemctl --root="$MNT" enable hibernate-tool-gate.service >/dev/null 2>&1
-        dvm_in_chroot "$MNT" update-initramfs -u -k "$DVM_KERNEL_NEW" >"$DIR/update-initramfs.log" 2>&1 ||
-                { dvm_umount "$MNT"; ht_die "update-initramfs failed (log $DIR/update-initramfs.log)"; }
         LIST=$(dvm_in_chroot "$MNT" lsinitramfs "/boot/initrd.img-$DVM_KERNEL_NEW" 2>&1 || true)
         grep -q 'scripts/local-premount/hibernate-tool' <<<"$LIST" ||
                 { dvm_umount "$MNT"; ht_die "our hook is not in the initramfs of $DVM_KERNEL_NEW"; }

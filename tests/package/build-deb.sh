@@ -6,6 +6,8 @@
 # test and the VM tests that install the package build it once per source tree.
 #   tests/package/build-deb.sh            # prints …/hibernate-tool_<version>_amd64.deb
 # HT_DEB_CHECK=1: also build and run the unit tests (debian/rules: dh_auto_test); not cached.
+# HT_DEB_PROFILE=test-hooks: the package with the test hooks compiled in (build profile
+# pkg.hibernate-tool.test-hooks, for the power-cut VM test); cached apart from the plain one.
 # Exit status: 0 built or cached, 1 the build failed (its log's tail on stderr).
 set -uo pipefail
 SRC=$(cd "${SRCDIR:-$(dirname "$0")/../..}" && pwd)
@@ -19,7 +21,13 @@ files() {  # NUL-separated: what gets packaged
                 (cd "$SRC" && find . -path './build*' -prune -o -path ./.git -prune -o -type f -print0 | sed -z 's|^\./||')
         fi
 }
-HASH=$( (cd "$SRC" && files | sort -z | xargs -0 -r sha256sum 2>/dev/null) | sha256sum | cut -c1-16)
+PROFILES=
+case ${HT_DEB_PROFILE:-} in
+        "") ;;
+        test-hooks) PROFILES=pkg.hibernate-tool.test-hooks ;;
+        *) echo "build-deb: unknown HT_DEB_PROFILE '$HT_DEB_PROFILE' (known: test-hooks)" >&2; exit 1 ;;
+esac
+HASH=$( (cd "$SRC" && files | sort -z | xargs -0 -r sha256sum 2>/dev/null; echo "profiles=$PROFILES") | sha256sum | cut -c1-16)
 OUT="$CACHE_ROOT/$HASH"
 if [ -z "${HT_DEB_CHECK:-}" ]; then
         deb=$(ls "$OUT"/hibernate-tool_*.deb 2>/dev/null | head -n1)
@@ -39,11 +47,11 @@ mkdir -p "$B"
 opts="parallel=$(nproc 2>/dev/null || echo 1) noautodbgsym"
 [ -n "${HT_DEB_CHECK:-}" ] || opts="$opts nocheck"
 start=$(date +%s)
-if ! (cd "$B" && DEB_BUILD_OPTIONS="$opts ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1; then
+if ! (cd "$B" && DEB_BUILD_OPTIONS="$opts ${DEB_BUILD_OPTIONS:-}" DEB_BUILD_PROFILES="$PROFILES" dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1; then
         tail -n 60 "$T/build.log" >&2
         echo "build-deb: dpkg-buildpackage -us -uc -b failed" >&2; exit 1
 fi
-echo "build-deb: DEB_BUILD_OPTIONS='$opts' dpkg-buildpackage -us -uc -b took $(($(date +%s) - start)) s (source $HASH)" >&2
+echo "build-deb: DEB_BUILD_OPTIONS='$opts' DEB_BUILD_PROFILES='$PROFILES' dpkg-buildpackage -us -uc -b took $(($(date +%s) - start)) s (source $HASH)" >&2
 [ -n "${HT_DEB_CHECK:-}" ] && OUT="$T/out.$$"
 rm -rf "$OUT.tmp"; mkdir -p "$OUT.tmp"
 # Every file the .changes lists stays next to it (lintian reads them all).
