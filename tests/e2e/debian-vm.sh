@@ -406,7 +406,8 @@ dvm_grubenv() {
 # Boot
 # ---------------------------------------------------------------------------
 
-# dvm_boot WORK LOG [TIMEOUT_S] [QEMU_ARGS...]: boot WORK (SeaBIOS -> GRUB on the disk)
+# dvm_boot WORK LOG [TIMEOUT_S] [QEMU_ARGS...]: boot WORK (SeaBIOS -> GRUB on the disk; UEFI:
+# OVMF pflash drives in QEMU_ARGS, see test-sdboot-vm.sh)
 # with the serial console in LOG (CRs removed). Returns when QEMU exits: the guest
 # powered off, rebooted (-no-reboot) or hibernated. On timeout QEMU is killed.
 # Sets DVM_BOOT_RC (0, or 124/137 on timeout) and DVM_BOOT_SECONDS; returns DVM_BOOT_RC.
