@@ -261,10 +261,11 @@ dvm_esp_load() {
 # dvm_esp_store DEV DIR: make DEV a fresh FAT32 (same volume id), copy DIR's files onto it
 # (mtools) and unmount DIR's tmpfs.
 dvm_esp_store() {
-    local dev=$1 dir=$2 id
+    local dev=$1 dir=$2 id out
     ht_need mkfs.vfat mcopy
     id=$(blkid -s UUID -o value "$dev" 2>/dev/null | tr -d '-') || id=
-    mkfs.vfat -F 32 -n ESP ${id:+-i "$id"} "$dev" >/dev/null || return 1
+    # (its "Could not get geometry" note on a loop partition is noise unless it fails)
+    out=$(mkfs.vfat -F 32 -n ESP ${id:+-i "$id"} "$dev" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
     if [[ -n $(ls -A "$dir") ]]; then
         MTOOLS_SKIP_CHECK=1 mcopy -s -p -m -Q -i "$dev" "$dir"/* :: || return 1
     fi

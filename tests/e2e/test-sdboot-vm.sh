@@ -73,13 +73,17 @@ dvm_in_chroot "$MNT" hibernate-tool setup --swap "$SWAPDEV" --json >"$LOGS/setup
 set -e
 sed 's/^/    setup: /' "$LOGS/setup.err" | tail -n 20 >&2
 check "setup exits 0" test "$RC" -eq 0
+check "setup: no lock wait or false warning from the kernel-install plugin" \
+        bash -c '! grep -Eq "holds the lock|no boot entry boots" "$1"' _ "$LOGS/setup.err"
 check "setup chose kernel-install (systemd-boot layout, no GRUB)" jq -e '.bootloader == "kernel-install" and .changed == true' "$LOGS/setup.json"
+check "setup: its own check of the entries after kernel-install passed" jq -e '[.notes[]? | select(test("after kernel-install"))] | length == 0' "$LOGS/setup.json"
 check "/etc/kernel/cmdline: resume=UUID=$DVM_SWAP_UUID" grep -q "resume=UUID=$DVM_SWAP_UUID" "$MNT/etc/kernel/cmdline"
 for k in "$DVM_KERNEL_NEW" "$DVM_KERNEL_OLD"; do
         e="$MNT/boot/efi/loader/entries/$(entry_of "$k")"
         check "ESP entry of $k: options resume=UUID=$DVM_SWAP_UUID" grep -q "^options.* resume=UUID=$DVM_SWAP_UUID" "$e"
-        check "ESP initrd of $k has our resume helper" bash -c 'lsinitramfs "$1" | grep -q hibernate-tool' _ \
-                "$MNT/boot/efi/$DVM_MACHINE_ID/$k/initrd.img-$k"
+        LIST=$(dvm_in_chroot "$MNT" lsinitramfs "/boot/efi/$DVM_MACHINE_ID/$k/initrd.img-$k" 2>&1 || true)
+        check "ESP initrd of $k lists (lsinitramfs in the image)" grep -q '^scripts/' <<<"$LIST"
+        check "ESP initrd of $k has our resume helper" grep -q hibernate-tool <<<"$LIST"
 done
 cat >"$MNT/etc/ht-e2e-sdboot.env" <<EOF
 KERNEL_NEW='$DVM_KERNEL_NEW'

@@ -23,7 +23,7 @@ check() {  # name, command… — prints CHECK-OK/CHECK-FAIL lines the host coun
 efivar() {
         local f=/sys/firmware/efi/efivars/$1-$LOADER_GUID
         [ -e "$f" ] || return 0
-        tail -c +5 "$f" | tr -d '\000'
+        cat "$f" | tail -c +5 | tr -d '\000'
 }
 wait_hibernated() {  # after `systemctl hibernate`: until our post wrote the outcome
         local i
