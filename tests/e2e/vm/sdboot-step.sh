@@ -23,6 +23,7 @@ check() {  # name, command… — prints CHECK-OK/CHECK-FAIL lines the host coun
 efivar() {
         local f=/sys/firmware/efi/efivars/$1-$LOADER_GUID
         [ -e "$f" ] || return 0
+        # shellcheck disable=SC2002  # through a pipe: tail cannot seek in an efivarfs file
         cat "$f" | tail -c +5 | tr -d '\000'
 }
 wait_hibernated() {  # after `systemctl hibernate`: until our post wrote the outcome
