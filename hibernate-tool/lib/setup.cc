@@ -393,6 +393,11 @@ SetupReport run_setup(const SetupOptions &o, void (*log)(const std::string &))
                 if (finish_regenerate(c, regen) != SETUP_OK)
                         return rep;
                 kill_point("regenerate");
+                // What the kernel-install plugin checks for each kernel it installs (it skips
+                // its check under setup, which holds the lock boot-entry needs).
+                if (kinstall && !placeholder && !loader_entries_have(c, args_final, nullptr))
+                        rep.notes.push_back("warning: after kernel-install, not every installed kernel has a boot "
+                                            "entry with " + args_final + "; hibernating while it runs will be refused");
         } else {
                 rep.notes.push_back("not regenerated (--no-regenerate): run " +
                                     [&] {

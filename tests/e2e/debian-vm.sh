@@ -15,7 +15,7 @@
 #   dvm_set_step work.img step.sh    # runs at the end of the boot, output on ttyS0
 #   dvm_boot work.img boot.log 300   # returns when QEMU exits (power-off or reboot)
 #
-# Functions (and, at the end, the VM test scripts' skip/pass/bad/check/log_has/booted_kernel/guest_checks): dvm_base, dvm_base_key, dvm_rootboot_base BASE, dvm_load_env IMAGE, dvm_grub_entry_for KREL,
+# Functions (and, at the end, the VM test scripts' skip/pass/bad/check/log_has/booted_kernel/guest_checks): dvm_base, dvm_base_key, dvm_rootboot_base BASE, dvm_sdboot_base BASE, dvm_load_env IMAGE, dvm_grub_entry_for KREL,
 # dvm_clone BASE WORK, dvm_mount WORK MNT, dvm_umount MNT, dvm_cleanup,
 # dvm_install_project WORK BUILD_DIR, dvm_install_deb WORK DEB, dvm_set_step WORK FILE|-,
 # dvm_put WORK SRC DEST [MODE],
@@ -49,6 +49,7 @@ DVM_ECHO_RE=${DVM_ECHO_RE:-'HT-E2E|Linux version|\] PM: |reboot: |Kernel panic|B
 
 declare -gA DVM_MNT_LOOP=()   # mount point -> loop device (dvm_mount)
 declare -ga DVM_LOOPS=()      # every loop device attached by this shell
+declare -gA DVM_MNT_ESP=()    # mount point -> "ESP_DEV DIR" (dvm_mount of an sdboot image)
 
 # ---------------------------------------------------------------------------
 # Base image
@@ -115,12 +116,24 @@ dvm_grub_entry_for() {
 # tests/e2e/debian-vm-rootboot.sh once and cached under
 # $DVM_DIR/rootboot-<base key>-<hash of that script>/; prints its image path. Its base.env
 # has DVM_BOOT_ON_ROOT=1 (dvm_mount mounts p2 only).
-dvm_rootboot_base() {
-    local base=$1 key dir script="$DVM_E2E_DIR/debian-vm-rootboot.sh"
+dvm_rootboot_base() { _dvm_derived_base rootboot "$DVM_E2E_DIR/debian-vm-rootboot.sh" "/boot-on-/" "$1"; }
+
+# dvm_sdboot_base BASE: the UEFI / systemd-boot variant of BASE (GPT, p1 the ESP mounted
+# at /boot/efi, /boot on the root filesystem, Type #1 entries written by kernel-install),
+# derived by tests/e2e/debian-vm-sdboot.sh once and cached under
+# $DVM_DIR/sdboot-<base key>-<hash of that script>/; prints its image path. Its base.env has
+# DVM_BOOT_ON_ROOT=1 and DVM_ESP_DIR=/boot/efi (dvm_mount mounts p2, then p1 there). Boot it
+# with OVMF (dvm_ovmf_args).
+dvm_sdboot_base() { _dvm_derived_base sdboot "$DVM_E2E_DIR/debian-vm-sdboot.sh" "systemd-boot" "$1"; }
+
+# _dvm_derived_base NAME SCRIPT WHAT BASE: run `SCRIPT BASE DIR` once (under $DVM_DIR/.lock)
+# for DIR=$DVM_DIR/NAME-<base key>-<hash of SCRIPT>, print DIR/base.img; older NAME-* go.
+_dvm_derived_base() {
+    local name=$1 script=$2 what=$3 base=$4 key dir
     key="$(basename "$(dirname "$base")" | sed 's/^base-//')-$(ht_sha <"$script")"
-    dir="$DVM_DIR/rootboot-$key"
+    dir="$DVM_DIR/$name-$key"
     if [[ -f $dir/base.img && -f $dir/base.env ]]; then
-        ht_ok "Debian VM /boot-on-/ image cached: $dir/base.img" >&2
+        ht_ok "Debian VM $what image cached: $dir/base.img" >&2
         printf '%s\n' "$dir/base.img"
         return
     fi
@@ -128,14 +141,14 @@ dvm_rootboot_base() {
         exec 7>"$DVM_DIR/.lock"
         flock -w 3600 7 || ht_die "cannot lock $DVM_DIR/.lock"
         [[ -f $dir/base.img && -f $dir/base.env ]] && exit 0
-        ht_log "Deriving the /boot-on-/ image from $base (log: $dir.log)"
+        ht_log "Deriving the $what image from $base (log: $dir.log)"
         local t0=$SECONDS
         if ! bash "$script" "$base" "$dir" >"$dir.log" 2>&1; then
             tail -n 30 "$dir.log" | sed 's/^/    | /' >&2
-            ht_die "deriving the /boot-on-/ image failed (log: $dir.log)"
+            ht_die "deriving the $what image failed (log: $dir.log)"
         fi
-        ht_ok "/boot-on-/ image derived in $((SECONDS - t0))s: $dir/base.img"
-        find "$DVM_DIR" -maxdepth 1 -name 'rootboot-*' ! -name "rootboot-$key" ! -name "rootboot-$key.*" \
+        ht_ok "$what image derived in $((SECONDS - t0))s: $dir/base.img"
+        find "$DVM_DIR" -maxdepth 1 -name "$name-*" ! -name "$name-$key" ! -name "$name-$key.*" \
             -exec rm -rf {} + 2>/dev/null || true
     ) >&2 || exit 1
     printf '%s\n' "$dir/base.img"
@@ -181,18 +194,24 @@ dvm_loop_detach() {
 }
 
 # dvm_mount WORK MNT: attach WORK, mount p2 (root) on MNT and p1 on MNT/boot (not for an
-# image whose env says DVM_BOOT_ON_ROOT=1: /boot is a directory of p2 there).
+# image whose env says DVM_BOOT_ON_ROOT=1: /boot is a directory of p2 there; with
+# DVM_ESP_DIR=/boot/efi in the env, p1 is the ESP (vfat): this host's kernel cannot mount
+# vfat, so its files are copied onto a tmpfs on MNT/boot/efi with mtools (dvm_esp_load)
+# and written back to p1 by dvm_umount (dvm_esp_store)).
 dvm_mount() {
-    local img=$1 mnt=$2 dev env boot_on_root=0
+    local img=$1 mnt=$2 dev env boot_on_root=0 esp=
     [[ -f $img ]] || ht_die "dvm_mount: no image $img"
     if [[ -f $img.env ]]; then env=$img.env; else env="$(dirname "$img")/base.env"; fi
     [[ -f $env ]] && grep -q '^DVM_BOOT_ON_ROOT=1$' "$env" && boot_on_root=1
+    [[ -f $env ]] && esp=$(sed -n 's/^DVM_ESP_DIR=//p' "$env" | tail -n1)
     mkdir -p "$mnt"
     ! mountpoint -q "$mnt" || ht_die "dvm_mount: $mnt is already a mount point"
     dev=$(dvm_loop_attach "$img") || ht_die "dvm_mount: cannot attach $img"
     DVM_LOOPS+=("$dev")   # the command substitution's own update of DVM_LOOPS is lost
     DVM_MNT_LOOP[$mnt]=$dev
-    if ! mount "${dev}p2" "$mnt" || { ((boot_on_root == 0)) && ! mount "${dev}p1" "$mnt/boot"; }; then
+    [[ -z $esp ]] || DVM_MNT_ESP[$mnt]="${dev}p1 $esp"
+    if ! mount "${dev}p2" "$mnt" || { ((boot_on_root == 0)) && ! mount "${dev}p1" "$mnt/boot"; } ||
+        { [[ -n $esp ]] && ! dvm_esp_load "${dev}p1" "$mnt$esp"; }; then
         dvm_umount "$mnt"
         ht_die "dvm_mount: cannot mount ${dev}p2/${dev}p1 of $img on $mnt"
     fi
@@ -206,6 +225,11 @@ dvm_umount() {
         src=$(findmnt -n -o SOURCE --mountpoint "$mnt" 2>/dev/null || true)
         [[ $src =~ ^(/dev/loop[0-9]+)p[0-9]+$ ]] && dev=${BASH_REMATCH[1]}
     fi
+    if [[ -n ${DVM_MNT_ESP[$mnt]:-} ]]; then
+        local espdev=${DVM_MNT_ESP[$mnt]%% *} espdir=${DVM_MNT_ESP[$mnt]#* }
+        unset "DVM_MNT_ESP[$mnt]"
+        dvm_esp_store "$espdev" "$mnt$espdir" || ht_warn "dvm_umount: writing the ESP back to $espdev failed"
+    fi
     sync
     for ((i = 0; i < 10; i++)); do
         mountpoint -q "$mnt" 2>/dev/null || break
@@ -218,6 +242,34 @@ dvm_umount() {
     fi
     [[ -z $dev ]] || dvm_loop_detach "$dev"
     unset "DVM_MNT_LOOP[$mnt]"
+}
+
+# dvm_esp_load DEV DIR: mount a tmpfs on the empty directory DIR (a file system of its own,
+# as bootctl wants the ESP) and copy the files of the vfat ESP on DEV into it (mtools; no
+# kernel vfat needed).
+dvm_esp_load() {
+    local dev=$1 dir=$2
+    ht_need mcopy
+    mkdir -p "$dir"
+    [[ -z $(ls -A "$dir") ]] || { ht_warn "dvm_esp_load: $dir is not empty"; return 1; }
+    mount -t tmpfs -o mode=700 dvm-esp "$dir" || return 1
+    [[ $(blkid -s TYPE -o value "$dev" 2>/dev/null) == vfat ]] || return 0   # a blank ESP
+    MTOOLS_SKIP_CHECK=1 mcopy -s -p -m -n -i "$dev" '::*' "$dir/" 2>/dev/null ||
+        [[ -z $(MTOOLS_SKIP_CHECK=1 mdir -b -i "$dev" :: 2>/dev/null) ]]
+}
+
+# dvm_esp_store DEV DIR: make DEV a fresh FAT32 (same volume id), copy DIR's files onto it
+# (mtools) and unmount DIR's tmpfs.
+dvm_esp_store() {
+    local dev=$1 dir=$2 id out
+    ht_need mkfs.vfat mcopy
+    id=$(blkid -s UUID -o value "$dev" 2>/dev/null | tr -d '-') || id=
+    # (its "Could not get geometry" note on a loop partition is noise unless it fails)
+    out=$(mkfs.vfat -F 32 -n ESP ${id:+-i "$id"} "$dev" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
+    if [[ -n $(ls -A "$dir") ]]; then
+        MTOOLS_SKIP_CHECK=1 mcopy -s -p -m -Q -i "$dev" "$dir"/* :: || return 1
+    fi
+    umount "$dir"
 }
 
 # dvm_cleanup: unmount every dvm_mount mount point and detach every loop device this
@@ -234,7 +286,9 @@ dvm_cleanup() {
 # a tmpfs with copies of the host's basic and loop device nodes plus
 # /dev/disk/by-uuid links for the loop partitions (no udev here; grub-mkconfig only
 # writes root=UUID= when that link exists). DVM_APT_ARCHIVES: a host directory
-# bind-mounted on /var/cache/apt/archives.
+# bind-mounted on /var/cache/apt/archives. SYSTEMD_RELAX_ESP_CHECKS=1: bootctl and
+# kernel-install accept the ESP staging directory of an sdboot image (see dvm_mount) as
+# the ESP although it is no vfat mount (this host's kernel has no vfat).
 dvm_in_chroot() {
     local dir=$1
     shift
@@ -259,7 +313,7 @@ dvm_in_chroot() {
             mount --bind "$DVM_APT_ARCHIVES" "$d/var/cache/apt/archives" || exit 1
         fi
         exec chroot "$d" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
-            HOME=/root DEBIAN_FRONTEND=noninteractive "$@"' dvm-chroot "$dir" "$@"
+            HOME=/root DEBIAN_FRONTEND=noninteractive SYSTEMD_RELAX_ESP_CHECKS=1 "$@"' dvm-chroot "$dir" "$@"
 }
 
 # ---------------------------------------------------------------------------
@@ -353,7 +407,8 @@ dvm_grubenv() {
 # Boot
 # ---------------------------------------------------------------------------
 
-# dvm_boot WORK LOG [TIMEOUT_S] [QEMU_ARGS...]: boot WORK (SeaBIOS -> GRUB on the disk)
+# dvm_boot WORK LOG [TIMEOUT_S] [QEMU_ARGS...]: boot WORK (SeaBIOS -> GRUB on the disk; UEFI:
+# OVMF pflash drives in QEMU_ARGS, see test-sdboot-vm.sh)
 # with the serial console in LOG (CRs removed). Returns when QEMU exits: the guest
 # powered off, rebooted (-no-reboot) or hibernated. On timeout QEMU is killed.
 # Sets DVM_BOOT_RC (0, or 124/137 on timeout) and DVM_BOOT_SECONDS; returns DVM_BOOT_RC.

@@ -265,6 +265,18 @@ expect_rc 0
 [ -f "$R/efi/loader/entries/$TOKEN-$NEW.conf" ] && ok || fail "[$CASE] kernel-install wrote no entry: $OUT"
 grep -q "^options .*$ARGS" "$R/efi/loader/entries/$TOKEN-$NEW.conf" && ok || fail "[$CASE] entry without resume="
 if grep -q "warning" <<<"$OUT"; then fail "[$CASE] warning for a good entry: $OUT"; else ok; fi
+# Under setup's own regeneration (setup holds the lock; its commands run kernel-install,
+# directly and through Debian's initramfs hook): the plugin must not wait for that lock and
+# warn falsely; setup checks the entries itself afterwards.
+mkdir -p "$R/run/hibernate-tool"
+flock -o "$R/run/hibernate-tool/lock" sleep 60 >/dev/null 2>&1 &
+holder=$!
+sleep 0.3
+SECONDS=0
+HIBERNATE_TOOL_SETUP_RUNNING=1 HIBERNATE_TOOL_LOCK_WAIT=2 kinstall add "$NEW" "$R/boot/vmlinuz-$NEW"
+expect_rc 0
+if [ -z "$OUT" ] && [ "$SECONDS" -lt 2 ]; then ok; else fail "[$CASE] under setup's lock: ${SECONDS}s, $OUT"; fi
+kill $holder 2>/dev/null || true; wait $holder 2>/dev/null || true
 # The configuration kernel-install reads lacks resume=: the plugin warns, the install goes on.
 printf 'root=UUID=%s ro quiet\n' "$UUID_VDC" > "$R/kconf/cmdline"
 kinstall add "$NEW" "$R/boot/vmlinuz-$NEW"

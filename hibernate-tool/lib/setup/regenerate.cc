@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "setup/regenerate.hh"
 
+#include <cstdlib>
+
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -78,6 +80,11 @@ int finish_regenerate(Ctx &c, const std::vector<std::vector<std::string>> &cmds)
                         return SETUP_ERROR;
                 }
         }
+        // The commands run the kernel-install plugin (kernel-install add, and Debian's
+        // initramfs post-update hook of systemd-boot): its `boot-entry` check would wait for
+        // the lock this setup holds, then warn falsely. It skips when it sees this; setup
+        // checks the entries itself afterwards.
+        ::setenv("HIBERNATE_TOOL_SETUP_RUNNING", "1", 1);
         for (auto &cmd : cmds) {
                 std::string shown = c.display_cmd(cmd);
                 c.say("running " + shown);
