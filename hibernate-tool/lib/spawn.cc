@@ -40,11 +40,26 @@ Result<pid_t> start(const std::vector<std::string> &argv, const SpawnOptions &op
         std::vector<std::string> envs;
         std::vector<char *> ev;
         char **envp = environ;
-        if (opts.standard_path) {
+        if (opts.standard_path || !opts.env.empty()) {
+                // NAME= of a variable the child gets from opts (or PATH, when replaced).
+                auto replaced = [&](const char *e) {
+                        if (opts.standard_path && std::strncmp(e, "PATH=", 5) == 0)
+                                return true;
+                        for (auto &x : opts.env) {
+                                size_t n = x.find('=');
+                                if (n != std::string::npos && std::strncmp(e, x.c_str(), n + 1) == 0)
+                                        return true;
+                        }
+                        return false;
+                };
                 for (char **e = environ; e && *e; e++)
-                        if (std::strncmp(*e, "PATH=", 5) != 0)
+                        if (!replaced(*e))
                                 envs.emplace_back(*e);
-                envs.emplace_back(STANDARD_PATH);
+                if (opts.standard_path)
+                        envs.emplace_back(STANDARD_PATH);
+                for (auto &x : opts.env)
+                        if (x.find('=') != std::string::npos)
+                                envs.push_back(x);
                 for (auto &e : envs)
                         ev.push_back(e.data());
                 ev.push_back(nullptr);

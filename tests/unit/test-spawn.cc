@@ -2,6 +2,8 @@
 // spawn: the one place that runs other programs — exit status, capture, stdin, the bound.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -31,6 +33,29 @@ TEST_CASE("spawn: exit status, capture and a missing program")
         CHECK(killed->status == 128 + 9);
 
         CHECK_FALSE(spawn_wait({}, so));
+}
+
+TEST_CASE("spawn: variables for the child only")
+{
+        ::setenv("HT_SPAWN_TEST_KEEP", "kept", 1);
+        ::setenv("HT_SPAWN_TEST_SET", "parent", 1);
+        SpawnOptions so;
+        so.out = SpawnOptions::Out::Capture;
+        so.env = {"HT_SPAWN_TEST_SET=child", "HT_SPAWN_TEST_NEW=1"};
+        auto r = spawn_wait({"sh", "-c", "env | grep '^HT_SPAWN_TEST_' | sort"}, so);
+        REQUIRE(r);
+        CHECK(r->status == 0);
+        CHECK(r->out == "HT_SPAWN_TEST_KEEP=kept\nHT_SPAWN_TEST_NEW=1\nHT_SPAWN_TEST_SET=child\n");
+        // ours is unchanged
+        CHECK(std::string(::getenv("HT_SPAWN_TEST_SET")) == "parent");
+        CHECK(::getenv("HT_SPAWN_TEST_NEW") == nullptr);
+        // with the standard PATH too (the PATH search still finds sh)
+        so.standard_path = true;
+        r = spawn_wait({"sh", "-c", "echo \"$HT_SPAWN_TEST_SET $PATH\""}, so);
+        REQUIRE(r);
+        CHECK(r->out == "child /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
+        ::unsetenv("HT_SPAWN_TEST_KEEP");
+        ::unsetenv("HT_SPAWN_TEST_SET");
 }
 
 TEST_CASE("spawn: the capture is bounded and stdin is the given fd")

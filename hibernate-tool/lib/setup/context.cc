@@ -40,9 +40,11 @@ std::string join_cmd(const std::vector<std::string> &argv)
 }
 
 // Runs argv (PATH search), stdout → stderr so JSON on stdout stays clean. With chroot_dir,
-Result<int> run_cmd(const std::vector<std::string> &argv, const std::string &chroot_dir, std::string *capture)
+Result<int> run_cmd(const std::vector<std::string> &argv, const std::string &chroot_dir, std::string *capture,
+                    const std::vector<std::string> &env)
 {
         SpawnOptions so;
+        so.env = env;
         so.out = capture ? SpawnOptions::Out::Capture : SpawnOptions::Out::ToStderr;
         so.chroot_dir = chroot_dir;
         so.standard_path = true;

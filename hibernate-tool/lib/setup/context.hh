@@ -71,9 +71,10 @@ std::string shell_word(const std::string &s);
 std::string join_cmd(const std::vector<std::string> &argv);
 
 // Runs argv (PATH search), stdout → stderr so JSON on stdout stays clean. With chroot_dir,
-// inside that root; with capture, stdout is collected there. Returns the exit status.
+// inside that root; with capture, stdout is collected there; env: "NAME=value" for the
+// command only. Returns the exit status.
 Result<int> run_cmd(const std::vector<std::string> &argv, const std::string &chroot_dir = "",
-                    std::string *capture = nullptr);
+                    std::string *capture = nullptr, const std::vector<std::string> &env = {});
 
 // One file change: its content before (nullopt: absent) and after (nullopt: remove).
 struct Planned {

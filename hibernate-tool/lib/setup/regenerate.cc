@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "setup/regenerate.hh"
 
-#include <cstdlib>
-
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -82,14 +80,14 @@ int finish_regenerate(Ctx &c, const std::vector<std::vector<std::string>> &cmds)
         }
         // The commands run the kernel-install plugin (kernel-install add, and Debian's
         // initramfs post-update hook of systemd-boot): its `boot-entry` check would wait for
-        // the lock this setup holds, then warn falsely. It skips when it sees this; setup
-        // checks the entries itself afterwards.
-        ::setenv("HIBERNATE_TOOL_SETUP_RUNNING", "1", 1);
+        // the lock this setup holds, then warn falsely. It skips when it sees this (set for
+        // these commands only); setup checks the entries itself afterwards.
+        const std::vector<std::string> env = {"HIBERNATE_TOOL_SETUP_RUNNING=1"};
         for (auto &cmd : cmds) {
                 std::string shown = c.display_cmd(cmd);
                 c.say("running " + shown);
                 c.rep.commands.push_back(shown);
-                auto r = run_cmd(cmd, c.in_root() ? c.host.root() : "");
+                auto r = run_cmd(cmd, c.in_root() ? c.host.root() : "", nullptr, env);
                 if (!r || *r != 0) {
                         refuse(c.rep, "files were changed, but '" + shown + "' failed" +
                                               (r ? " (exit status " + std::to_string(*r) + ")" : ": " + r.error().message) +
