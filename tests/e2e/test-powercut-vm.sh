@@ -47,6 +47,8 @@ SRC=$(cd "$HT_E2E_DIR/../.." && pwd)
 . "$HT_E2E_DIR/lib.sh"
 # shellcheck source=tests/e2e/debian-vm.sh
 . "$HT_E2E_DIR/debian-vm.sh"
+# shellcheck source=tests/e2e/debian-vm-prepared.sh
+. "$HT_E2E_DIR/debian-vm-prepared.sh"
 
 [[ $EUID -eq 0 ]] || skip "needs root (loop devices, chroot)"
 for c in "$HT_QEMU" debootstrap sfdisk losetup grub-editenv e2fsck debugfs base64 unshare meson ninja; do
@@ -57,7 +59,7 @@ DIR="$DVM_DIR/powercut"
 mkdir -p "$DIR"
 exec 8>"$DIR/.lock"
 flock -w 3600 8 || ht_die "another test-powercut-vm.sh holds $DIR/.lock"
-trap 'dvm_cleanup; rm -rf "${STAGE:-}"' EXIT
+trap dvm_cleanup EXIT
 T0=$SECONDS
 
 NPASS=0 NFAIL=0
@@ -68,44 +70,11 @@ BASE=$(dvm_base) || ht_die "dvm_base failed"
 dvm_load_env "$BASE"
 ht_info "kernel: default $DVM_KERNEL_NEW (hibernates and resumes)"
 
-# The project with the test hooks (prefix /usr: initramfs-tools hook, units), per source tree.
-VMBUILD="$DVM_DIR/build-usr-hooks-$(printf '%s' "$SRC" | sha256sum | cut -c1-12)"
-if [[ ! -f $VMBUILD/build.ninja ]]; then
-        rm -rf "$VMBUILD"
-        meson setup "$VMBUILD" "$SRC" --prefix=/usr -Dtests=false -Dbuildtype=release -Dtest_hooks=true >/dev/null
-fi
-ninja -C "$VMBUILD" >/dev/null
-STAGE=$(mktemp -d)
-meson install -C "$VMBUILD" --destdir "$STAGE" --no-rebuild --quiet >/dev/null
-KEY=$( { basename "$(dirname "$BASE")"; ht_sha <"$0";
-        (cd "$STAGE" && find . \( -type f -o -type l \) -print0 | sort -z | xargs -0 sha256sum); } | ht_sha | cut -c1-16)
-PREP="$DIR/prepared-$KEY.img"
-if [[ ! -f $PREP || ! -f $PREP.env ]]; then
-        T=$SECONDS
-        rm -f "$DIR"/prepared-*
-        dvm_clone "$BASE" "$DIR/prepare.img"
-        dvm_install_project "$DIR/prepare.img" "$VMBUILD"
-        MNT=$(mktemp -d); dvm_mount "$DIR/prepare.img" "$MNT"
-        # What the package's postinst does; the base already passes resume=UUID= of p3
-        # (GRUB) and RESUME= (initramfs-tools), so no setup run is needed.
-        systemctl --root="$MNT" enable hibernate-tool-gate.service >/dev/null 2>&1
-        dvm_in_chroot "$MNT" update-initramfs -u -k "$DVM_KERNEL_NEW" >"$DIR/update-initramfs.log" 2>&1 ||
-                { dvm_umount "$MNT"; ht_die "update-initramfs failed (log $DIR/update-initramfs.log)"; }
-        LIST=$(dvm_in_chroot "$MNT" lsinitramfs "/boot/initrd.img-$DVM_KERNEL_NEW" 2>&1 || true)
-        grep -q 'scripts/local-premount/hibernate-tool' <<<"$LIST" ||
-                { dvm_umount "$MNT"; ht_die "our hook is not in the initramfs of $DVM_KERNEL_NEW"; }
-        dvm_umount "$MNT"; rmdir "$MNT"
-        mv "$DIR/prepare.img.env" "$PREP.env"
-        mv "$DIR/prepare.img" "$PREP"
-        ht_ok "prepared image made in $((SECONDS - T)) s: $PREP"
-else
-        ht_ok "prepared image cached: $PREP"
-fi
-
 WORK="$DIR/work.img"
 LOGS="$DIR/logs"
 rm -rf "$LOGS"; mkdir -p "$LOGS"
-dvm_clone "$PREP" "$WORK"
+rm -f "$DIR"/prepared-*   # made here before debian-vm-prepared.sh
+dvm_prepared_clone "$SRC" "$WORK"
 dvm_set_step "$WORK" "$HT_E2E_DIR/vm/powercut-step.sh"
 
 # swap_sig: the signature of the swap partition's header, through a loop device (read only,
