@@ -26,7 +26,8 @@ check() {  # name, command… — prints CHECK-OK/CHECK-FAIL lines the host coun
         if "$@" >/dev/null 2>&1; then say "CHECK-OK $name"; else say "CHECK-FAIL $name"; fi
 }
 set_phase() { echo "$1" > "$PHASE_FILE"; sync; }
-late_mounted() { findmnt -n -S "UUID=$(cat /etc/ht-e2e-late.uuid)" "$LATE"; }
+late_dev() { findfs "UUID=$(cat /etc/ht-e2e-late.uuid)"; }
+late_mounted() { [ -n "$(late_dev)" ] && [ "$(findmnt -n -o SOURCE --mountpoint "$LATE")" = "$(late_dev)" ]; }
 wait_late() { local _; for _ in $(seq 1 30); do late_mounted && return 0; sleep 1; done; return 1; }
 hash_of() { sha256sum < "$1" | cut -d' ' -f1; }
 root_marker_intact() { [ "$(hash_of "$STATE/root-marker")" = "$(cat "$STATE/root-marker.sha")" ]; }
@@ -73,10 +74,11 @@ case "$(cat "$PHASE_FILE" 2>/dev/null)" in
         head -c 1M /dev/urandom > "$STATE/root-marker"; hash_of "$STATE/root-marker" > "$STATE/root-marker.sha"
         head -c 1M /dev/urandom > "$LATE/marker"; hash_of "$LATE/marker" > "$STATE/late-marker.sha"
         sync
-        say "late mount count before hibernating: $(dumpe2fs -h "UUID=$(cat /etc/ht-e2e-late.uuid)" 2>/dev/null | sed -n 's/^Mount count: *//p')"
+        say "late mount count before hibernating: $(dumpe2fs -h "$(late_dev)" 2>/dev/null | sed -n 's/^Mount count: *//p')"
         hibernate_now hib-1; rc=$?
-        # run 2 resumes here (the disk hot-added while the helper waited for it)
-        check run2-systemctl-ok test "$rc" -eq 0
+        # (systemctl returns once the job is queued) run 2 resumes here, the disk hot-added
+        # while the helper waited for it
+        check run1-systemctl-hibernate-ok test "$rc" -eq 0
         check run2-resumed wait_hibernated
         say "RESUMED run2 kernel $(uname -r)"
         sed 's/^/last-hibernate: /' /run/hibernate-tool/last-hibernate
@@ -87,7 +89,7 @@ case "$(cat "$PHASE_FILE" 2>/dev/null)" in
         check run2-late-marker-intact late_marker_intact
         check run2-late-writable bash -c "echo resumed > $LATE/after-resume && sync && grep -qx resumed $LATE/after-resume"
         check run2-swap-active wait_swap
-        say "late mount count before hibernating again: $(dumpe2fs -h "UUID=$(cat /etc/ht-e2e-late.uuid)" 2>/dev/null | sed -n 's/^Mount count: *//p')"
+        say "late mount count before hibernating again: $(dumpe2fs -h "$(late_dev)" 2>/dev/null | sed -n 's/^Mount count: *//p')"
         hibernate_now hib-2
         wait_hibernated
         say "CHECK-FAIL run3-resumed-although-the-late-filesystem-changed"
