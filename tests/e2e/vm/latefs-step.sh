@@ -71,6 +71,7 @@ case "$(cat "$PHASE_FILE" 2>/dev/null)" in
 "")
         say "PHASE 1 kernel $(uname -r)"
         check run1-late-mounted wait_late
+        say "findmnt /mnt/late: $(findmnt -n /mnt/late)"
         head -c 1M /dev/urandom > "$STATE/root-marker"; hash_of "$STATE/root-marker" > "$STATE/root-marker.sha"
         head -c 1M /dev/urandom > "$LATE/marker"; hash_of "$LATE/marker" > "$STATE/late-marker.sha"
         sync
