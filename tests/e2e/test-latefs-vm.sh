@@ -243,6 +243,8 @@ check "the helper says it waits up to $BOUND s" \
         log_has "$LOG" "hibernate-tool: waiting up to ($BOUND|$((BOUND - 1))) s for filesystem UUID=$LATE_UUID"
 check "the helper refuses (not present within the bound) and invalidates (nobody answered)" \
         log_has "$LOG" "hibernate-tool: not resuming: filesystem UUID=$LATE_UUID recorded at hibernation is not present \\(it did not appear within $BOUND s\\); image on /dev/vda3 invalidated"
+check "the console question was asked (nobody answers: the default after $ASK s)" \
+        log_has "$LOG" "d to discard it and boot \\[in $ASK s: discard\\]:"
 TW=$(ktime "$LOG" 'hibernate-tool: waiting up to')
 TD=$(ktime "$LOG" 'hibernate-tool: not resuming')
 TN=$(grep -a 'hibernate-tool: waiting up to' "$LOG" | sed -n 's/.*waiting up to \([0-9]*\) s .*/\1/p' | head -n1)  # what was left of the bound
