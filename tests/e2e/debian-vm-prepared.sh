@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # DVM_PREP_SECONDS, DVM_PREPARED_IMG are for the callers
 # The "prepared" Debian VM image shared by the VM tests that boot our initramfs integration
 # (test-powercut-vm.sh, test-latefs-vm.sh): the base image (debian-vm.sh) with the project
 # installed (a -Dtest_hooks=true build, prefix /usr: initramfs-tools hook, units), the gate
@@ -14,7 +15,8 @@
 # two keys are kept (two source trees in use at once do not rebuild it in turn). The build
 # dir is $DVM_DIR/build-usr-hooks-<hash of SRC's path>, one per source tree.
 # $DVM_DIR/prepared/.lock: exclusive while preparing, shared while cloning.
-# DVM_PREP_SECONDS: the preparation time of this call (0 when it was cached).
+# DVM_PREP_SECONDS: the preparation time of this call (0 when it was cached);
+# DVM_PREPARED_IMG: the prepared image cloned.
 
 DVM_PREPARED_SH=${BASH_SOURCE[0]}
 
@@ -57,7 +59,8 @@ dvm_prepared_clone() {
                 dvm_umount "$mnt"; rmdir "$mnt"
                 mv "$dir/prepare.img.env" "$prep.env"
                 mv "$dir/prepare.img" "$prep"
-                # Keep this key and the newest other one.
+                # Keep this key and the newest other one (by mtime: ls -t; the names are ours).
+                # shellcheck disable=SC2010
                 ls -t "$dir"/prepared-*.img 2>/dev/null | grep -vxF "$prep" | tail -n +2 |
                         while read -r old; do rm -f "$old" "$old.env"; done
                 echo $((SECONDS - t)) >"$dir/.prep-seconds.$$"
