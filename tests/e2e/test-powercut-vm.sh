@@ -35,10 +35,10 @@
 # mounted); which kernel each boot ran; and after the final power-off: e2fsck -fn of /boot
 # and / clean, grub-editenv list without next_entry, the swap header SWAPSPACE2.
 #
-# The project is a -Dtest_hooks=true build (prefix /usr) installed into this test's clone
-# only, with the initramfs of the default kernel regenerated (our hook); that prepared
-# image is cached in $DVM_DIR/powercut/ keyed by the base, the installed files and this
-# script (a warm run with unchanged sources only clones it).
+# The VM is a clone of the prepared image of tests/e2e/debian-vm-prepared.sh (a
+# -Dtest_hooks=true build, prefix /usr, installed; the initramfs of the default kernel
+# regenerated with our hook), shared with test-latefs-vm.sh and cached in $DVM_DIR/prepared/
+# (a warm run with unchanged sources only clones it).
 set -euo pipefail
 
 HT_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
