@@ -560,7 +560,20 @@ ResumeOutcome run_resume(const Host &host, const Config &cfg, const ResumeOption
                 DeviceSpec spec;
                 spec.kind = SpecKind::Uuid;
                 spec.value = spec.original = f.uuid_str();
-                auto fs = wait_for_device(host, spec, remaining(), fixture_devs);
+                // Not there at first look: say so once, then wait within what is left of the bound.
+                auto fs = wait_for_device(host, spec, 0, fixture_devs);
+                if (!fs && fs.error().code != ELOOP && fs.error().code != EINVAL && remaining() != 0) {
+                        long left = remaining();
+                        std::string line = "waiting " +
+                                           (left < 0 ? std::string("without a bound")
+                                                     : "up to " + std::to_string((left + 999) / 1000) + " s") +
+                                           " for filesystem UUID=" + f.uuid_str() +
+                                           " (recorded at hibernation, not present yet)";
+                        log_kmsg(host, line);
+                        if (opts.notice)
+                                opts.notice(line);
+                        fs = wait_for_device(host, spec, left, fixture_devs);
+                }
                 if (!fs) {
                         ob.error = "it did not appear" + bound_text;
                         return ob;

@@ -107,6 +107,10 @@ struct ResumeOptions {
         // Called with the outcome before the helper reboots or powers off (it does not
         // return then): the caller reports it as it reports every other outcome.
         std::function<void(const struct ResumeOutcome &)> announce;
+        // Called with one line when the helper starts waiting for a recorded filesystem that
+        // is not there yet (the boot pauses up to the bound: the console says why). Also in
+        // the kernel log.
+        std::function<void(const std::string &)> notice;
 };
 
 struct ResumeOutcome {

@@ -42,6 +42,10 @@ int verb_resume(const ht::Host &host, const ht::Config &cfg, const ht::ToolOptio
         ht::ResumeOptions ro;
         ro.dry_run = o.dry_run;
         ro.announce = report;
+        ro.notice = [](const std::string &line) {
+                std::printf("hibernate-tool: %s\n", ht::printable(line).c_str());
+                std::fflush(stdout);
+        };
         report(ht::run_resume(host, cfg, ro));
         return 0;  // always continue the boot
 }

@@ -409,7 +409,8 @@ dvm_grubenv() {
 
 # dvm_boot WORK LOG [TIMEOUT_S] [QEMU_ARGS...]: boot WORK (SeaBIOS -> GRUB on the disk; UEFI:
 # OVMF pflash drives in QEMU_ARGS, see test-sdboot-vm.sh)
-# with the serial console in LOG (CRs removed). Returns when QEMU exits: the guest
+# with the serial console in LOG (CRs removed, written line by line, so a caller running
+# dvm_boot in the background can poll LOG). Returns when QEMU exits: the guest
 # powered off, rebooted (-no-reboot) or hibernated. On timeout QEMU is killed.
 # Sets DVM_BOOT_RC (0, or 124/137 on timeout) and DVM_BOOT_SECONDS; returns DVM_BOOT_RC.
 # Power cut: with DVM_KILL_ON_RE set (an ERE), the first serial line matching it makes
@@ -427,7 +428,7 @@ dvm_boot() {
         "$HT_QEMU" -accel tcg -m "$DVM_MEM" -smp "$DVM_SMP"
         -nographic -nodefaults -serial stdio -monitor none -no-reboot
         -drive "file=$img,format=raw,if=virtio,cache=unsafe" "$@")
-    local -a filt=(tr -d '\r')
+    local -a filt=(stdbuf -oL tr -d '\r')  # line by line: callers may poll LOG while QEMU runs
     rm -f "$pidf" "$cutf"
     if [[ -n ${DVM_KILL_ON_RE:-} ]]; then
         cmd+=(-pidfile "$pidf")

@@ -35,11 +35,11 @@
 # mounted); which kernel each boot ran; and after the final power-off: e2fsck -fn of /boot
 # and / clean, grub-editenv list without next_entry, the swap header SWAPSPACE2.
 #
-# The project is the Debian package of this tree built with the test hooks (build profile
-# pkg.hibernate-tool.test-hooks), installed with dpkg -i into this test's clone only (its
-# trigger regenerates the default kernel's initramfs with our hook); that prepared image is
-# cached in $DVM_DIR/powercut/ keyed by the base, the package and this script (a warm run
-# with unchanged sources only clones it).
+# The VM is a clone of the prepared image of tests/e2e/debian-vm-prepared.sh (the Debian
+# package of this tree built with the test hooks, build profile pkg.hibernate-tool.test-hooks,
+# installed with dpkg -i; its trigger regenerated the default kernel's initramfs with our
+# hook), shared with test-latefs-vm.sh and cached in $DVM_DIR/prepared/ (a warm run with
+# unchanged sources only clones it).
 set -euo pipefail
 
 HT_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,6 +48,8 @@ SRC=$(cd "$HT_E2E_DIR/../.." && pwd)
 . "$HT_E2E_DIR/lib.sh"
 # shellcheck source=tests/e2e/debian-vm.sh
 . "$HT_E2E_DIR/debian-vm.sh"
+# shellcheck source=tests/e2e/debian-vm-prepared.sh
+. "$HT_E2E_DIR/debian-vm-prepared.sh"
 
 [[ $EUID -eq 0 ]] || skip "needs root (loop devices, chroot)"
 for c in "$HT_QEMU" debootstrap sfdisk losetup grub-editenv e2fsck debugfs base64 unshare dpkg-buildpackage; do
@@ -69,36 +71,11 @@ BASE=$(dvm_base) || ht_die "dvm_base failed"
 dvm_load_env "$BASE"
 ht_info "kernel: default $DVM_KERNEL_NEW (hibernates and resumes)"
 
-# The Debian package of this tree built with the test hooks (build profile
-# pkg.hibernate-tool.test-hooks; tests/package/build-deb.sh caches it per source tree).
-DEB=$(HT_DEB_PROFILE=test-hooks bash "$SRC/tests/package/build-deb.sh") ||
-        ht_die "building the Debian package (test hooks) failed"
-KEY=$( { basename "$(dirname "$BASE")"; ht_sha <"$0"; ht_sha <"$DEB"; } | ht_sha | cut -c1-16)
-PREP="$DIR/prepared-$KEY.img"
-if [[ ! -f $PREP || ! -f $PREP.env ]]; then
-        T=$SECONDS
-        rm -f "$DIR"/prepared-*
-        dvm_clone "$BASE" "$DIR/prepare.img"
-        # dpkg -i in a chroot: the postinst enables the gate, the initramfs-tools trigger
-        # regenerates the newest (default) kernel's initramfs with our hook. The base already
-        # passes resume=UUID= of p3 (GRUB) and RESUME= (initramfs-tools): no setup run needed.
-        dvm_install_deb "$DIR/prepare.img" "$DEB"
-        MNT=$(mktemp -d); dvm_mount "$DIR/prepare.img" "$MNT"
-        LIST=$(dvm_in_chroot "$MNT" lsinitramfs "/boot/initrd.img-$DVM_KERNEL_NEW" 2>&1 || true)
-        grep -q 'scripts/local-premount/hibernate-tool' <<<"$LIST" ||
-                { dvm_umount "$MNT"; ht_die "our hook is not in the initramfs of $DVM_KERNEL_NEW"; }
-        dvm_umount "$MNT"; rmdir "$MNT"
-        mv "$DIR/prepare.img.env" "$PREP.env"
-        mv "$DIR/prepare.img" "$PREP"
-        ht_ok "prepared image made in $((SECONDS - T)) s: $PREP"
-else
-        ht_ok "prepared image cached: $PREP"
-fi
-
 WORK="$DIR/work.img"
 LOGS="$DIR/logs"
 rm -rf "$LOGS"; mkdir -p "$LOGS"
-dvm_clone "$PREP" "$WORK"
+rm -f "$DIR"/prepared-*   # made here before debian-vm-prepared.sh
+dvm_prepared_clone "$SRC" "$WORK"
 dvm_set_step "$WORK" "$HT_E2E_DIR/vm/powercut-step.sh"
 
 # swap_sig: the signature of the swap partition's header, through a loop device (read only,

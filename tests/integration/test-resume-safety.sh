@@ -147,6 +147,7 @@ mv "$R/dev/vdc" "$R/vdc.away"; rm -f "$R/dev/disk/by-uuid/$UUID_VDC"
 START=$(date +%s%N)
 tool resume --root "$R"
 ELAPSED=$(( ($(date +%s%N) - START) / 1000000 ))
+expect_out "^hibernate-tool: waiting up to [01] s for filesystem UUID=$UUID_VDC \\(recorded at hibernation, not present yet\\)$"
 expect_out "not resuming: filesystem UUID=$UUID_VDC recorded at hibernation is not present \\(it did not appear within 1 s\\); image on /dev/vdb invalidated \\(keeping it while the boot goes on is not safe"
 not_resumed
 [ "$(sig "$R/dev/vdb")" = SWAPSPACE ] && ok || fail "[$CASE] image kept while the boot goes on"
@@ -280,6 +281,7 @@ tool resume --root "$R"
 wait
 resumed
 expect_no_err 'not present'
+expect_out "^hibernate-tool: waiting up to [1-5] s for filesystem UUID=$UUID_VDC \\(recorded at hibernation, not present yet\\)$"
 
 CASE=recorded-fs-unreadable
 prepare
@@ -287,6 +289,7 @@ tool record --root "$R"
 hibernate_now 0x11111111 9
 truncate -s 1500 "$R/dev/vdc"        # its superblock cannot be read whole
 tool resume --root "$R"
+if grep -q 'waiting' <<<"$OUT"; then fail "[$CASE] waited for a filesystem that is there: $OUT"; else ok; fi
 expect_out "not resuming: filesystem UUID=$UUID_VDC on /dev/vdc cannot be read \\(.*\\); image on /dev/vdb invalidated"
 not_resumed
 [ "$(sig "$R/dev/vdb")" = SWAPSPACE ] && ok || fail "[$CASE] image kept while the boot goes on"
