@@ -156,8 +156,10 @@ in_order() {
         b=$(grep -anE -- "$3" "$1" | head -n1 | cut -d: -f1)
         [[ -n $a && -n $b && $a -lt $b ]]
 }
-# ktime LOG RE: the kernel timestamp (s) of the first kernel-log line matching RE
-ktime() { grep -aE -- "$2" "$1" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' | head -n1; }
+# ktime LOG ERE: the kernel timestamp of the first printk line matching ERE. The serial console
+# interleaves printk with the initramfs' own output ("Begin: Running ... [   10.47] hibernate-tool:
+# ..."), so the stamp is the one right before the match, wherever it sits in the line.
+ktime() { grep -aoE -- "\[ *[0-9]+\.[0-9]+\] ($2)" "$1" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' | head -n1; }
 # header: signature and whether the record names the extra filesystem (its UUID's 16 bytes)
 header() {
         local loop
