@@ -20,16 +20,28 @@
 
 namespace {
 
+// The scratch tree's path, in static storage that outlives the exit handlers (a static
+// std::string is destroyed before a handler registered during its construction runs).
+char g_base[] = "/tmp/ht-fuzz-root-XXXXXX";
+
+void remove_base_at_exit()
+{
+        std::string cmd = std::string("rm -rf '") + g_base + "'";
+        (void)!std::system(cmd.c_str());
+}
+
 std::string base_dir()
 {
-        static std::string dir = [] {
-                char tmpl[] = "/tmp/ht-fuzz-root-XXXXXX";
-                char *d = ::mkdtemp(tmpl);
-                if (!d)
+        static bool made = [] {
+                if (!::mkdtemp(g_base))
                         std::abort();
-                return std::string(d);
+                // libFuzzer ends a -max_total_time run with exit(): remove the scratch tree
+                // then (a crash keeps it, next to the reproducer).
+                std::atexit(remove_base_at_exit);
+                return true;
         }();
-        return dir;
+        (void)made;
+        return g_base;
 }
 
 void rm_rf(const std::string &p)

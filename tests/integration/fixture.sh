@@ -10,7 +10,15 @@ command -v jq >/dev/null || { echo "jq is required (apt-get install jq)"; exit 1
 FAILURES=0
 PASSES=0
 TMPROOTS=()
-cleanup_roots() { local r; for r in "${TMPROOTS[@]}"; do rm -rf "$r"; done; }
+# Every fixture root lives in one directory per test run, removed at exit. Roots are made in
+# command substitutions (R=$(new_root)), a subshell whose TMPROOTS+= never reaches this
+# shell: cleaning up by that list alone left every root behind in /tmp.
+HT_FIXTURE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ht-fixture-XXXXXX")
+cleanup_roots() {
+        local r
+        for r in "${TMPROOTS[@]}"; do rm -rf "$r"; done
+        rm -rf "$HT_FIXTURE_DIR"
+}
 trap cleanup_roots EXIT
 
 # Skip (exit 77) when something is missing — but never in CI, where everything must run.
@@ -25,7 +33,7 @@ MEM_KB=4045436
 
 # new_root: a healthy, fully configured machine with a 2 GiB swap partition /dev/vdb.
 new_root() {
-        local r; r=$(mktemp -d /tmp/ht-fixture-XXXXXX); TMPROOTS+=("$r")
+        local r; r=$(mktemp -d "$HT_FIXTURE_DIR/root-XXXXXX"); TMPROOTS+=("$r")
         mkdir -p "$r"/{proc/self,proc/sys/kernel,sys/power,sys/kernel/security,sys/firmware/efi/efivars,dev/disk/by-uuid,dev/disk/by-label,etc/default/grub.d,etc/initramfs-tools/conf.d,boot/grub,usr/sbin}
         echo "freeze mem disk" > "$r/sys/power/state"
         echo "[platform] shutdown reboot suspend test_resume" > "$r/sys/power/disk"
