@@ -125,6 +125,11 @@ Status apply_config_text(std::string_view text, std::string_view source_name, Co
                                         return type_error(source_name, vv, full, "\"two\", \"stock\" or \"auto\"");
                                 cfg.pagesets = *s == "two" ? PagesetsPref::Two
                                                            : *s == "stock" ? PagesetsPref::Stock : PagesetsPref::Auto;
+                        } else if (full == "kernel.image_size") {
+                                auto s = vv.value_exact<std::string>();
+                                if (!vv.is_string() || !s || (*s != "keep" && *s != "fit"))
+                                        return type_error(source_name, vv, full, "\"keep\" or \"fit\"");
+                                cfg.image_size_fit = *s == "fit";
                         } else if (full == "prefetch.enabled") {
                                 if (!vv.is_boolean())
                                         return type_error(source_name, vv, full, "true or false");

@@ -51,6 +51,9 @@ struct Config {
         // [kernel]
         PagesetsPref pagesets = PagesetsPref::Auto;  // two-pageset hibernation: two, stock or
                                                      // auto (two when supported and swap holds it)
+        bool image_size_fit = false;  // "fit": pre raises /sys/power/image_size (stock mode) to the
+                                      // largest image the free swap holds in the worst case
+                                      // (estimate.hh fit_image_size), post puts it back; "keep"
         // [prefetch] (lib/prefetch.hh): warm resume on stock kernels
         bool prefetch_enabled = true;                 // pre records the working set, post starts
                                                       // hibernate-tool-prefetch.service after resume

@@ -68,6 +68,47 @@ Result<ImageEstimate> estimate_image(const std::map<std::string, uint64_t> &m, u
         return e;
 }
 
+Result<ImageSizeFit> fit_image_size(const std::map<std::string, uint64_t> &m, uint64_t free_swap, uint64_t current,
+                                    unsigned margin_percent)
+{
+        if (!m.count("MemTotal") || !m.count("MemFree"))
+                return Error{ENODATA, "/proc/meminfo lacks MemTotal or MemFree"};
+        uint64_t total = get(m, "MemTotal"), mfree = get(m, "MemFree");
+        if (mfree > total)
+                return Error{EINVAL, "/proc/meminfo reports more free memory than there is"};
+        uint64_t used = total - mfree;
+        uint64_t anon = get(m, "Active(anon)") + get(m, "Inactive(anon)");
+        // Worst-case swap use at target s (monotonic in s: +1.01 per byte below `anon` freed,
+        // +0.01 above), so the largest fitting s is found by bisection.
+        auto worst = [&](uint64_t s) {
+                uint64_t image = std::min(s, used);
+                image += image / 100;
+                uint64_t freed = used > s ? used - s : 0;
+                return image + std::min(anon, freed);
+        };
+        auto fits = [&](uint64_t s) { return judge_fit(free_swap, worst(s), margin_percent) == FitVerdict::Fits; };
+        ImageSizeFit f;
+        uint64_t lo = std::min(current, total), hi = total;
+        if (current >= total || !fits(lo)) {
+                f.target = current;  // nothing to gain, or even the kernel's own setting is tight
+        } else {
+                while (hi - lo > 4096) {  // invariant: fits(lo)
+                        uint64_t mid = lo + (hi - lo) / 2;
+                        if (fits(mid))
+                                lo = mid;
+                        else
+                                hi = mid;
+                }
+                f.target = fits(hi) ? hi : lo;
+                f.target -= f.target % 4096;
+                f.target = std::max(f.target, current);
+        }
+        f.raised = f.target > current;
+        f.dropped = used > f.target ? used - f.target : 0;
+        f.needed = worst(f.target);
+        return f;
+}
+
 FitVerdict judge_fit(uint64_t free_swap, uint64_t needed, unsigned margin_percent)
 {
         if (free_swap < needed)

@@ -33,6 +33,20 @@ struct ImageEstimate {
 Result<ImageEstimate> estimate_image(const std::map<std::string, uint64_t> &meminfo, uint64_t image_size_target,
                                      Pagesets mode = Pagesets::Stock);
 
+// [kernel] image_size = "fit": the largest /sys/power/image_size (stock mode) whose worst
+// case still fits the free swap with margin_percent to spare. The worst case of a target S:
+// the image (S + 1% metadata) plus everything the kernel frees to get there pushed to swap
+// as anonymous memory (min(anon, used - S)), not dropped as page cache. The result is never
+// below `current` (a raise only: no worse than the kernel's own setting) nor above MemTotal.
+struct ImageSizeFit {
+        uint64_t target = 0;   // what to write to /sys/power/image_size
+        bool raised = false;   // target > current
+        uint64_t dropped = 0;  // what the kernel still frees at this target (used - target, or 0)
+        uint64_t needed = 0;   // worst-case swap the hibernation uses at this target
+};
+Result<ImageSizeFit> fit_image_size(const std::map<std::string, uint64_t> &meminfo, uint64_t free_swap,
+                                    uint64_t current, unsigned margin_percent);
+
 enum class FitVerdict { Fits, Tight, DoesNotFit };
 FitVerdict judge_fit(uint64_t free_swap, uint64_t needed, unsigned margin_percent);
 

@@ -15,6 +15,7 @@
 #include "checks.hh"
 #include "config.hh"
 #include "devices.hh"
+#include "estimate.hh"
 #include "grubenv-disk.hh"
 #include "host.hh"
 #include "parse.hh"
@@ -134,6 +135,8 @@ std::string format_sleep_state(const SleepState &s)
                 o += "PREV_NEXT_ENTRY=" + one_line(*s.prev_next_entry) + "\n";
         if (!s.pagesets.empty())
                 o += "PAGESETS=" + one_line(s.pagesets) + "\n";
+        if (s.prev_image_size)
+                o += "PREV_IMAGE_SIZE=" + std::to_string(*s.prev_image_size) + "\n";
         o += "TIME=" + std::to_string(s.time) + "\n";
         return o;
 }
@@ -163,6 +166,8 @@ Result<SleepState> parse_sleep_state(std::string_view text)
                         s.prev_next_entry = val;
                 else if (k == "PAGESETS" && (val == "two" || val == "stock"))
                         s.pagesets = val;  // anything else: unknown, as in state files from before
+                else if (k == "PREV_IMAGE_SIZE")
+                        s.prev_image_size = parse_u64(val);  // garbage: nothing to put back
                 else if (k == "TIME")
                         s.time = parse_u64(val).value_or(0);
         }
@@ -266,6 +271,43 @@ void describe_pagesets(const PagesetsPlan &p, bool dry_run, std::vector<std::str
 // Selects the decided mode in the kernel (a plain sysfs write). Never refuses: when the
 // write fails, stock is selected instead where possible, and the mode the kernel then
 // reports is what the hibernation uses.
+// [kernel] image_size = "fit": raises /sys/power/image_size to the largest image whose worst
+// case fits the resume swap's free space (estimate.hh); saves the old value in the state
+// first (post puts it back). Returns the step to report ("" when nothing applies).
+std::string raise_image_size(const Host &host, const Config &cfg, const TargetResolver &t, SleepState &s)
+{
+        auto cur_line = host.read_line("/sys/power/image_size");
+        auto cur = cur_line ? parse_u64(*cur_line) : std::nullopt;
+        if (!cur)
+                return "warning: image_size not raised: /sys/power/image_size is not readable";
+        if (!t.resume_swap || *t.resume_swap >= t.swaps.entries.size())
+                return "warning: image_size not raised: the resume swap is not active";
+        const SwapEntry &sw = t.swaps.entries[*t.resume_swap];
+        uint64_t free_swap = sw.size_bytes > sw.used_bytes ? sw.size_bytes - sw.used_bytes : 0;
+        auto mi = host.read_file("/proc/meminfo", 64 * 1024);
+        if (!mi)
+                return "warning: image_size not raised: " + mi.error().message;
+        auto f = fit_image_size(parse_meminfo(*mi), free_swap, *cur, cfg.swap_margin_percent);
+        if (!f)
+                return "warning: image_size not raised: " + f.error().message;
+        if (!f->raised)
+                return "image_size " + format_bytes(*cur) + " kept: a larger image could outgrow the free swap (" +
+                       format_bytes(free_swap) + ")";
+        s.prev_image_size = *cur;
+        if (auto st = host.write_file_atomic(SLEEP_STATE_FILE, format_sleep_state(s), 0600); !st) {
+                s.prev_image_size.reset();
+                return "warning: image_size not raised: cannot save the sleep state: " + st.error().message;
+        }
+        if (auto st = write_sysfs(host, "/sys/power/image_size", std::to_string(f->target)); !st) {
+                s.prev_image_size.reset();
+                (void)host.write_file_atomic(SLEEP_STATE_FILE, format_sleep_state(s), 0600);
+                return "warning: image_size not raised: " + st.error().message;
+        }
+        return "image_size " + format_bytes(f->target) + " (was " + format_bytes(*cur) + "): the kernel " +
+               (f->dropped ? "drops about " + format_bytes(f->dropped) + " of memory in use" : "keeps all memory in use") +
+               "; worst case " + format_bytes(f->needed) + " of " + format_bytes(free_swap) + " free swap";
+}
+
 Pagesets select_pagesets(const Host &host, const PagesetsPlan &p, std::vector<std::string> &steps)
 {
         if (!p.kernel_error.empty() || !p.kernel.supported)
@@ -344,6 +386,9 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
         describe_pagesets(v.pagesets, dry_run, out.steps);
         s.pagesets = pagesets_name(v.pagesets.decision.mode);
         if (dry_run) {
+                if (cfg.image_size_fit && s.pagesets == "stock")
+                        out.steps.push_back("would raise /sys/power/image_size to what the free swap holds "
+                                            "([kernel] image_size = \"fit\")");
                 out.ok = true;
                 out.message = "Would " + mode + ": next boot " +
                               (v.boot ? "'" + v.boot->title + "' (" + v.boot->entry_id + ")"
@@ -428,6 +473,11 @@ SleepOutcome sleep_pre(const Host &host, const Config &cfg, const std::string &m
                 s.pagesets = selected;
                 (void)host.write_file_atomic(SLEEP_STATE_FILE, format_sleep_state(s), 0600);
         }
+        // Then image_size ([kernel] image_size = "fit", stock mode): like the pageset mode, a
+        // failure is a warning. The old value is in the state before the kernel's changes.
+        if (cfg.image_size_fit && selected == "stock")
+                if (auto step = raise_image_size(host, cfg, t, s); !step.empty())
+                        out.steps.push_back(step);
         out.ok = true;
         out.message = "Ready to " + mode + " (kernel " + v.kernel_release + ", next boot " +
                       (v.boot ? "'" + v.boot->title + "'" : std::string("unchanged")) + ", pagesets: " + s.pagesets + ")";
@@ -469,6 +519,14 @@ SleepOutcome sleep_post(const Host &host, const Config &cfg, const std::string &
         if (!st) {
                 out.message = "Cannot undo the boot entry change: " + st.error().message;
                 return out;  // keep the state: the next post/boot retries
+        }
+        // The kernel that resumed (or failed to hibernate) still has pre's image_size; a
+        // fresh boot has its own default.
+        if (s->prev_image_size && !at_boot) {
+                if (auto w = write_sysfs(host, "/sys/power/image_size", std::to_string(*s->prev_image_size)); w)
+                        out.steps.push_back("image_size " + format_bytes(*s->prev_image_size) + " again");
+                else
+                        out.steps.push_back("warning: cannot put image_size back: " + w.error().message);
         }
         (void)remove_file(host, SLEEP_STATE_FILE);
         std::string result;

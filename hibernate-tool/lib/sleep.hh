@@ -44,6 +44,7 @@ struct SleepState {
         std::string env_path;      // grubenv
         std::optional<std::string> prev_next_entry;
         std::string pagesets;      // pageset mode selected in the kernel: two, stock ("" before)
+        std::optional<uint64_t> prev_image_size;  // /sys/power/image_size before pre raised it
         uint64_t time = 0;
 };
 std::string format_sleep_state(const SleepState &s);

@@ -445,6 +445,69 @@ expect_line "$R/$LAST" RESULT=not-resumed
 expect_line "$R/$LAST" PAGESETS=two
 grep -q '^PAGESET2_PAGES=' "$R/$LAST" && fail "[$CASE] PAGESET2_PAGES recorded at boot" || ok
 
+# [kernel] image_size = "fit": pre raises /sys/power/image_size (stock mode) to the largest
+# image whose worst case (everything the kernel frees pushed to swap) fits the free swap
+# with the margin; post puts the old value back. Fixture: 3.9 GiB RAM, 2 GiB swap, 0.8 GiB
+# anonymous memory, image_size 2/5 of RAM.
+fit_config() { mkdir -p "$R/etc/hibernate-tool"; printf '[kernel]\nimage_size = "%s"\n%b' "$1" "${2:-}" > "$R/etc/hibernate-tool/hibernate.toml"; }
+IMG0=$(( MEM_KB * 1024 * 2 / 5 ))
+CASE=image-size-fit-raised
+R=$(new_root); debian_grub "$R"; more_free; fit_config fit      # 1.4 GiB in use: it all fits
+run_tool "$R" pre
+expect_rc 0
+expect_out '^  image_size 3\.9 GiB \(was 1\.5 GiB\): the kernel keeps all memory in use; worst case 1\.4 GiB of 2\.0 GiB free swap$'
+expect_file "$R/sys/power/image_size" $(( MEM_KB * 1024 ))
+expect_line "$R/$STATE" "PREV_IMAGE_SIZE=$IMG0"
+SERVICE_RESULT=success run_tool "$R" post
+expect_rc 0
+expect_out '^  image_size 1\.5 GiB again$'
+expect_file "$R/sys/power/image_size" "$IMG0"
+CASE=image-size-fit-failed-hibernation-restored
+R=$(new_root); debian_grub "$R"; more_free; fit_config fit
+run_tool "$R" pre
+SERVICE_RESULT=exit-code EXIT_STATUS=1 run_tool "$R" post
+expect_file "$R/sys/power/image_size" "$IMG0"
+CASE=image-size-fit-kept
+R=$(new_root); debian_grub "$R"; fit_config fit                 # 1.9 GiB in use: even 2/5 of RAM is tight
+run_tool "$R" pre
+expect_rc 0
+expect_out '^  image_size 1\.5 GiB kept: a larger image could outgrow the free swap \(2\.0 GiB\)$'
+expect_file "$R/sys/power/image_size" "$IMG0"
+grep -q '^PREV_IMAGE_SIZE=' "$R/$STATE" && fail "[$CASE] PREV_IMAGE_SIZE without a change" || ok
+CASE=image-size-keep-default
+R=$(new_root); debian_grub "$R"; more_free                      # no configuration: "keep"
+run_tool "$R" pre
+expect_rc 0
+if grep -q 'image_size' <<<"$OUT$ERR"; then fail "[$CASE] image_size mentioned: $OUT"; else ok; fi
+expect_file "$R/sys/power/image_size" "$IMG0"
+CASE=image-size-fit-post-at-boot
+R=$(new_root); debian_grub "$R"; more_free; fit_config fit
+run_tool "$R" pre
+echo 999999 > "$R/sys/power/image_size"                        # a fresh boot's own value: left alone
+run_tool "$R" post --boot
+expect_rc 0
+expect_file "$R/sys/power/image_size" 999999
+CASE=image-size-fit-two-pagesets
+pagesets_root "[stock] two"; more_free; fit_config fit 'pagesets = "two"\n'
+run_tool "$R" pre
+expect_rc 0
+expect_file "$R/sys/power/pagesets" two
+expect_file "$R/sys/power/image_size" "$IMG0"                  # image_size does not apply
+CASE=image-size-fit-dry-run
+R=$(new_root); debian_grub "$R"; more_free; fit_config fit
+BEFORE=$(tree_sum "$R")
+run_tool "$R" pre --dry-run
+expect_rc 0
+expect_out 'would raise /sys/power/image_size to what the free swap holds'
+[ "$BEFORE" = "$(tree_sum "$R")" ] && ok || fail "[$CASE] dry run changed files"
+CASE=image-size-bad-config
+R=$(new_root); debian_grub "$R"; fit_config huge
+BEFORE=$(tree_sum "$R")
+run_tool "$R" pre
+[ "$RC" -ne 0 ] && ok || fail "[$CASE] pre accepted image_size = \"huge\""
+expect_out 'image_size.*"keep" or "fit"'
+[ "$BEFORE" = "$(tree_sum "$R")" ] && ok || fail "[$CASE] a bad configuration changed files"
+
 CASE=bad-usage
 R=$(new_root)
 for args in "pre --mode sleep" "post --mode hibernate" "gate --boot" "pre --watch" "boot-entry --dry-run"; do

@@ -155,3 +155,58 @@ TEST_CASE("pageset mode: read through the root")
         REQUIRE_FALSE(dir);
         CHECK(dir.error().message.find("cannot read /sys/power/pagesets") == 0);
 }
+
+TEST_CASE("image_size fit: everything fits a large swap: the target is all of RAM, nothing dropped")
+{
+        // 8 GiB RAM, 5 GiB used, 10 GiB free swap: even a whole-RAM target fits.
+        auto f = fit_image_size(mi(8 * G, 3 * G, 2 * G, 2 * G, 0), 10 * G, 8 * G / 5 * 2, 10);
+        REQUIRE(f);
+        CHECK(f->target == 8 * G);
+        CHECK(f->raised);
+        CHECK(f->dropped == 0);
+        CHECK(f->needed == 5 * G + 5 * G / 100);
+}
+
+TEST_CASE("image_size fit: a swap smaller than used memory: the worst case (freed memory swapped out) fits")
+{
+        // 8 GiB RAM, 7 GiB used (5 GiB cache, 1 GiB anon), 5 GiB free swap, 10 % margin:
+        // target + 1 % + 1 GiB (all anon swapped out) must stay within 5 GiB / 1.1.
+        auto m = mi(8 * G, G, 5 * G, G, 0);
+        auto f = fit_image_size(m, 5 * G, 8 * G / 5 * 2, 10);
+        REQUIRE(f);
+        CHECK(f->raised);
+        CHECK(f->target > 8 * G / 5 * 2);
+        CHECK(f->target < 7 * G);
+        CHECK(f->target % 4096 == 0);
+        CHECK(f->dropped == 7 * G - f->target);
+        // The worst case fits with the margin; a page more would not.
+        CHECK(judge_fit(5 * G, f->needed, 10) == FitVerdict::Fits);
+        auto more = fit_image_size(m, 5 * G, 0, 10);
+        REQUIRE(more);
+        CHECK(more->target == f->target);  // the same answer from any lower start
+        auto worse = fit_image_size(m, 5 * G, f->target + 8192, 10);  // a caller already above
+        REQUIRE(worse);
+        CHECK(worse->target == f->target + 8192);  // never lowered
+        CHECK_FALSE(worse->raised);
+        CHECK(judge_fit(5 * G, worse->needed, 10) != FitVerdict::Fits);  // the largest that fits
+        // The kernel's own model at the chosen target needs no more than the worst case.
+        auto e = estimate_image(m, f->target);
+        REQUIRE(e);
+        CHECK(e->needed <= f->needed);
+}
+
+TEST_CASE("image_size fit: when even the kernel's setting is tight, it is kept")
+{
+        // Mostly anonymous memory on a swap smaller than used memory: whatever the target,
+        // the worst case is all of it in swap; nothing to raise.
+        auto f = fit_image_size(mi(8 * G, G, 0, 6 * G, 0), 3 * G, 8 * G / 5 * 2, 10);
+        REQUIRE(f);
+        CHECK(f->target == 8 * G / 5 * 2);
+        CHECK_FALSE(f->raised);
+        CHECK_FALSE(fit_image_size({{"MemTotal", 1}}, G, 0, 10));
+        CHECK_FALSE(fit_image_size({{"MemTotal", 1}, {"MemFree", 2}}, G, 0, 10));
+        // No swap at all, huge numbers: no overflow, nothing raised.
+        auto z = fit_image_size(mi(UINT64_MAX / 2, 0, 0, UINT64_MAX / 4, 0), 0, 0, 10);
+        REQUIRE(z);
+        CHECK_FALSE(z->raised);
+}
