@@ -422,7 +422,11 @@ CheckResult check_prefetch(const Host &host, const Config &cfg)
                             "this is " + printable(rel) + ")";
         c.detail = "pre records the working set within " + std::to_string(cfg.prefetch_record_deadline_ms) +
                    " ms (at most " + mib(cfg.prefetch_max_bytes) + "); the prefetch stops below " +
-                   mib(cfg.prefetch_min_available) + " MemAvailable";
+                   mib(cfg.prefetch_min_available) + " MemAvailable; " +
+                   (cfg.image_size_fit ? "pre raises /sys/power/image_size to what the free swap holds "
+                                         "([kernel] image_size = \"fit\")"
+                                       : "the kernel's /sys/power/image_size decides what a stock image keeps "
+                                         "([kernel] image_size = \"keep\")");
         return c;
 }
 

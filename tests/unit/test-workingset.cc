@@ -378,6 +378,10 @@ TEST_CASE("hibernate-check's prefetch entry")
         t.write("/proc/sys/kernel/osrelease", "5.4.0\n");
         c = check_prefetch(host, cfg);
         CHECK(c.summary.find("files only") != std::string::npos);
+        CHECK(c.detail.find("image_size = \"keep\"") != std::string::npos);
+        cfg.image_size_fit = true;
+        c = check_prefetch(host, cfg);
+        CHECK(c.detail.find("pre raises /sys/power/image_size") != std::string::npos);
         cfg.prefetch_enabled = false;
         c = check_prefetch(host, cfg);
         CHECK(c.status == CheckStatus::Skip);
