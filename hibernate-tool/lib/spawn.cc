@@ -41,9 +41,14 @@ Result<pid_t> start(const std::vector<std::string> &argv, const SpawnOptions &op
         std::vector<char *> ev;
         char **envp = environ;
         if (opts.standard_path || !opts.env.empty()) {
+                // A PATH in opts.env is the caller's own choice: it wins over the standard one.
+                bool env_path = false;
+                for (auto &x : opts.env)
+                        env_path |= x.compare(0, 5, "PATH=") == 0;
+                bool std_path = opts.standard_path && !env_path;
                 // NAME= of a variable the child gets from opts (or PATH, when replaced).
                 auto replaced = [&](const char *e) {
-                        if (opts.standard_path && std::strncmp(e, "PATH=", 5) == 0)
+                        if (std_path && std::strncmp(e, "PATH=", 5) == 0)
                                 return true;
                         for (auto &x : opts.env) {
                                 size_t n = x.find('=');
@@ -55,7 +60,7 @@ Result<pid_t> start(const std::vector<std::string> &argv, const SpawnOptions &op
                 for (char **e = environ; e && *e; e++)
                         if (!replaced(*e))
                                 envs.emplace_back(*e);
-                if (opts.standard_path)
+                if (std_path)
                         envs.emplace_back(STANDARD_PATH);
                 for (auto &x : opts.env)
                         if (x.find('=') != std::string::npos)

@@ -25,7 +25,7 @@ struct SpawnOptions {
         bool stderr_null = false;   // the child's stderr to /dev/null
         int stdin_fd = -1;          // dup'ed to the child's stdin; -1: inherited
         std::string chroot_dir;     // chroot into it before exec (setup --root)
-        bool standard_path = false; // PATH set to the standard sbin/bin directories
+        bool standard_path = false; // PATH set to the standard sbin/bin directories (a PATH= in env wins)
         std::vector<std::string> env; // "NAME=value" set for the child only (replacing NAME)
         unsigned timeout_ms = 0;    // 0: no bound
         size_t capture_limit = 64u << 20;  // bytes kept of the captured output

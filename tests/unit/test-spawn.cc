@@ -54,6 +54,16 @@ TEST_CASE("spawn: variables for the child only")
         r = spawn_wait({"sh", "-c", "echo \"$HT_SPAWN_TEST_SET $PATH\""}, so);
         REQUIRE(r);
         CHECK(r->out == "child /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
+        // a PATH of the caller's own wins over the standard one: one PATH in the child
+        so.env = {"PATH=/usr/bin:/bin"};
+        r = spawn_wait({"/usr/bin/env"}, so);  // env(1) prints the environment as given (a shell would merge)
+        REQUIRE(r);
+        size_t paths = 0;
+        for (size_t at = 0; (at = r->out.find("PATH=", at)) != std::string::npos; at++)
+                if (at == 0 || r->out[at - 1] == '\n')
+                        paths++;
+        CHECK(paths == 1);
+        CHECK(r->out.find("\nPATH=/usr/bin:/bin\n") != std::string::npos);
         ::unsetenv("HT_SPAWN_TEST_KEEP");
         ::unsetenv("HT_SPAWN_TEST_SET");
 }
